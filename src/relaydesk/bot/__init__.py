@@ -1,0 +1,1 @@
+"""The bot: understanding, entities, self-service flows, commerce backend."""

@@ -1,0 +1,1 @@
+"""The support world's nouns and rules, with no framework and no I/O."""

@@ -1,0 +1,44 @@
+"""Every event type, declared once. Each arrow of the data flow appends one of these."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from relaydesk.domain.conversation import Action
+
+
+class EventType(StrEnum):
+    CONVERSATION_STARTED = "conversation_started"
+    MESSAGE_RECEIVED = "message_received"
+    BOT_REPLIED = "bot_replied"
+    ESCALATION_DECIDED = "escalation_decided"
+    HANDOVER_REQUESTED = "handover_requested"  # the state change BOT -> HANDOVER_PENDING
+    HANDOVER_QUEUED = "handover_queued"
+    CUSTOMER_NOTIFIED = "customer_notified"
+    AGENT_OFFERED = "agent_offered"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_EXPIRED = "offer_expired"
+    AGENT_ASSIGNED = "agent_assigned"
+    AGENT_REPLIED = "agent_replied"
+    TRANSFERRED = "transferred"
+    HANDED_BACK = "handed_back"
+    CUSTOMER_ABANDONED = "customer_abandoned"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    AGENT_PRESENCE = "agent_presence"
+    CSAT_RECEIVED = "csat_received"
+
+
+# The event a state-machine action writes to the log.
+ACTION_EVENTS: dict[Action, EventType] = {
+    Action.ESCALATE: EventType.HANDOVER_REQUESTED,
+    Action.ENQUEUE: EventType.HANDOVER_QUEUED,
+    Action.OFFER: EventType.AGENT_OFFERED,
+    Action.DECLINE: EventType.OFFER_DECLINED,
+    Action.ACCEPT: EventType.AGENT_ASSIGNED,
+    Action.TRANSFER: EventType.TRANSFERRED,
+    Action.RESOLVE: EventType.RESOLVED,
+    Action.HAND_BACK: EventType.HANDED_BACK,
+    Action.ABANDON: EventType.CUSTOMER_ABANDONED,
+    Action.REOPEN: EventType.REOPENED,
+}
