@@ -36,7 +36,9 @@ class BotTurn:
     outcome: BotOutcome
     reply: str  # what the bot says if the conversation stays with the bot
     topic: str  # the case's topic so far: "delivery", "payment", "account" or "general"
-    situation: str | None = None  # what the backend told, e.g. "order_lost", "payment_double_charged"
+    situation: str | None = (
+        None  # what the backend told, e.g. "order_lost", "payment_double_charged"
+    )
     facts: dict[str, Any] = field(default_factory=dict)  # the backend records looked up
     tried: tuple[str, ...] = ()  # what the bot did this turn, in words for the agent's brief
 

@@ -1,0 +1,1 @@
+"""HTTP and websocket entrypoints: parse, authorise, call one use case, answer."""

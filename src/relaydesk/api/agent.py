@@ -1,0 +1,162 @@
+"""The agent API: sign in, queue, conversations, and a websocket of live desk events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field
+
+from relaydesk.api.deps import SESSION_COOKIE, AgentDep, ContainerDep, agent_token
+from relaydesk.domain.vocab import AgentPresence
+from relaydesk.service import desk
+from relaydesk.service.bootstrap import Container
+from relaydesk.service.errors import ServiceError
+
+router = APIRouter(prefix="/api/agent", tags=["agent"])
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=500)
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PresenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    presence: AgentPresence
+
+
+@router.post("/login")
+async def login(body: LoginIn, response: Response, c: ContainerDep) -> dict[str, Any]:
+    token, agent = await desk.login(c, body.email, body.password)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=c.settings.session_hours * 3600,
+    )
+    return {"token": token, "agent": agent.to_dict()}
+
+
+@router.post("/logout")
+async def logout(request: Request, response: Response, c: ContainerDep) -> dict[str, str]:
+    await desk.logout(c, agent_token(request))
+    response.delete_cookie(SESSION_COOKIE)
+    return {"status": "signed out"}
+
+
+@router.get("/me")
+async def me(agent: AgentDep) -> dict[str, Any]:
+    return agent.to_dict()
+
+
+@router.post("/presence")
+async def presence(body: PresenceIn, agent: AgentDep, c: ContainerDep) -> dict[str, str]:
+    await desk.set_presence(c, agent.id, body.presence)
+    return {"presence": body.presence.value}
+
+
+@router.get("/queue")
+async def queue(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
+    return {"cases": await desk.waiting_cases(c, agent)}
+
+
+@router.get("/conversations")
+async def mine(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
+    return {"conversations": await desk.my_conversations(c, agent)}
+
+
+@router.get("/conversations/{conversation_id}")
+async def conversation(
+    conversation_id: str,
+    agent: AgentDep,
+    c: ContainerDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return await desk.conversation_detail(c, agent, conversation_id, after)
+
+
+@router.post("/conversations/{conversation_id}/accept")
+async def accept(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
+    return await desk.accept(c, agent, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def reply(
+    conversation_id: str, body: ReplyIn, agent: AgentDep, c: ContainerDep
+) -> dict[str, Any]:
+    return await desk.reply(c, agent, conversation_id, body.text, body.client_id)
+
+
+@router.post("/conversations/{conversation_id}/resolve")
+async def resolve(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict[str, str]:
+    await desk.resolve(c, agent, conversation_id)
+    return {"status": "resolved"}
+
+
+@router.post("/conversations/{conversation_id}/hand-back")
+async def hand_back(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict[str, str]:
+    await desk.hand_back(c, agent, conversation_id)
+    return {"status": "bot"}
+
+
+class DeskSockets:
+    """Counts each agent's open desk sockets in this process: the first makes them online,
+    closing the last makes them offline."""
+
+    def __init__(self) -> None:
+        self.open: Counter[int] = Counter()
+
+
+@router.websocket("/ws")
+async def desk_socket(ws: WebSocket) -> None:
+    c: Container = ws.app.state.container
+    sockets: DeskSockets = ws.app.state.desk_sockets
+    await ws.accept()
+    try:
+        agent = await desk.authenticate(c, agent_token(ws))
+    except ServiceError as exc:
+        await ws.send_json({"type": "error", "code": exc.code, "message": exc.message})
+        await ws.close(code=4401)
+        return
+    subscription = c.bus.subscribe([f"agent:{agent.id}", *(f"team:{t}" for t in agent.teams)])
+    sockets.open[agent.id] += 1
+    try:
+        await desk.set_presence(c, agent.id, AgentPresence.ONLINE)
+        await ws.send_json({"type": "ready", "agent": agent.to_dict()})
+        pump = asyncio.create_task(_pump(ws, subscription))
+        try:
+            while True:
+                frame = await ws.receive_json()
+                if isinstance(frame, dict) and frame.get("type") == "ping":
+                    await ws.send_json({"type": "pong"})
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+    except (WebSocketDisconnect, ValueError):
+        pass
+    finally:
+        subscription.close()
+        sockets.open[agent.id] -= 1
+        if sockets.open[agent.id] <= 0:
+            del sockets.open[agent.id]
+            with contextlib.suppress(Exception):
+                await desk.set_presence(c, agent.id, AgentPresence.OFFLINE)
+
+
+async def _pump(ws: WebSocket, subscription: Any) -> None:
+    while True:
+        event = await subscription.get()
+        await ws.send_json({"type": event.type, **event.payload})

@@ -1,0 +1,47 @@
+"""The FastAPI application, built around one Container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from relaydesk import __version__
+from relaydesk.api import agent, errors, pages, webchat
+from relaydesk.api.background import Workers
+from relaydesk.service import inbound
+from relaydesk.service.bootstrap import Container
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.start()
+        await inbound.recover(container)
+        yield
+        await app.state.workers.drain()
+        await container.stop()
+
+    app = FastAPI(title="relaydesk", version=__version__, lifespan=lifespan)
+    app.state.container = container
+    app.state.workers = Workers()
+    app.state.desk_sockets = agent.DeskSockets()
+    errors.install(app)
+    # The widget is embedded on other sites: its API answers any origin, but carries no
+    # cookies (the visitor token travels in a header); the desk API is same-origin only.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origin_regex=".*",
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Visitor-Token"],
+        allow_credentials=False,
+    )
+    app.add_middleware(errors.BodyLimit, limit=container.settings.max_body_bytes)
+    app.include_router(webchat.router)
+    app.include_router(agent.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static")
+    return app

@@ -1,0 +1,171 @@
+"""The bot: one customer message in, one `BotTurn` and the updated memory out.
+
+The bot never decides a handover. It reports truthfully what it understood, what it did
+and what the shop told it (outcome, situation, topic, tried); the escalation engine decides
+from that. Its replies are worded so they read right whichever way the engine decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, tzinfo
+
+from relaydesk.bot import replies
+from relaydesk.bot.commerce import CommerceBackend
+from relaydesk.bot.dialogue import Plan, carries_only_ids, plan_turn
+from relaydesk.bot.entities import extract_entities
+from relaydesk.bot.flows.account import account
+from relaydesk.bot.flows.base import Step, Turn
+from relaydesk.bot.flows.conversation import conversation, not_understood
+from relaydesk.bot.flows.delivery import delivery
+from relaydesk.bot.flows.payment import payment
+from relaydesk.bot.intents import (
+    ACCOUNT_INTENTS,
+    DELIVERY_INTENTS,
+    INTENTS,
+    OUT_OF_SCOPE,
+    PAYMENT_INTENTS,
+    Topic,
+    topic_of,
+)
+from relaydesk.bot.memory import BotMemory
+from relaydesk.bot.nlu import Nlu
+from relaydesk.domain.turn import BotTurn, CustomerView, Understanding
+from relaydesk.domain.vocab import BotOutcome
+
+__all__ = ["Bot", "BotMemory"]
+
+Flow = Callable[[Turn], Awaitable[Step]]
+
+_FLOWS: dict[str, Flow] = {
+    **dict.fromkeys(DELIVERY_INTENTS, delivery),
+    **dict.fromkeys(PAYMENT_INTENTS, payment),
+    **dict.fromkeys(ACCOUNT_INTENTS, account),
+}
+_CONVERSATION = frozenset(INTENTS) - _FLOWS.keys()  # greeting, thanks, ..., complaint
+
+
+class Bot:
+    def __init__(self, nlu: Nlu, backend: CommerceBackend, *, tz: tzinfo | None = None) -> None:
+        """`tz`: the shop's timezone, where "today" and "late" are judged. Without it, the
+        timezone of the `now` given to `respond` is used as it is."""
+        self.nlu = nlu
+        self.backend = backend
+        self._tz = tz
+
+    async def respond(
+        self, text: str, memory: BotMemory, customer: CustomerView, now: datetime
+    ) -> tuple[BotTurn, BotMemory]:
+        """Answer one customer message, already masked by `domain.masking` (the service
+        warns the customer about what was masked). `now` must be timezone-aware."""
+        open_topic = memory.topic if memory.topic != Topic.GENERAL else None
+        understanding = self.nlu.understand(
+            text, memory.lang or customer.lang, topic=open_topic, expecting=memory.awaiting
+        )
+        understanding = _bare_number_as_order(understanding, text)
+        plan = plan_turn(understanding, memory, text)
+        turn = Turn(
+            intent=plan.flow,
+            entities={**memory.entities, **understanding.entities},
+            lang=understanding.lang,
+            today=(now.astimezone(self._tz) if self._tz else now).date(),
+            memory=memory,
+            backend=self.backend,
+        )
+        step = _acknowledge_repeat(await _run(turn), memory, turn.lang)
+        topic = topic_of(plan.flow) or _topic_of_ids(understanding.entities) or memory.topic
+        bot_turn = BotTurn(
+            understanding=_reported(understanding, plan, step),
+            outcome=step.outcome,
+            reply=step.reply,
+            topic=topic,
+            situation=step.situation,
+            facts=dict(step.facts),
+            tried=step.tried,
+        )
+        return bot_turn, _remember(memory, understanding, plan, step, topic)
+
+    def handover_reply(
+        self,
+        memory: BotMemory,
+        team_name: str,
+        position: int | None = None,
+        wait_minutes: float | None = None,
+    ) -> str:
+        """What the customer reads when the case goes to a person, in their language."""
+        return replies.handover_notice(memory.lang or "en", team_name, position, wait_minutes)
+
+
+async def _run(turn: Turn) -> Step:
+    if flow := _FLOWS.get(turn.intent):
+        return await flow(turn)
+    if turn.intent in _CONVERSATION:
+        return await conversation(turn)
+    return not_understood(turn)
+
+
+def _acknowledge_repeat(step: Step, memory: BotMemory, lang: str) -> Step:
+    """The same answer about the same thing again: say so rather than parrot it."""
+    repeated = (
+        step.outcome is BotOutcome.ANSWERED
+        and step.subject is not None
+        and step.subject == memory.subject
+        and step.situation == memory.last_situation
+    )
+    return replace(step, reply=f"{replies.say('no_news', lang)} {step.reply}") if repeated else step
+
+
+def _topic_of_ids(entities: dict[str, str]) -> str | None:
+    """The case an id belongs to, for "a person please, about order 10048"."""
+    if "order_id" in entities:
+        return Topic.DELIVERY
+    return Topic.PAYMENT if "transaction_id" in entities else None
+
+
+def _bare_number_as_order(understanding: Understanding, text: str) -> Understanding:
+    """A message that is only a number, with nothing to say what it is: most often the
+    customer's order number."""
+    if understanding.entities or not carries_only_ids(text):
+        return understanding
+    found = extract_entities(text, topic=Topic.DELIVERY)
+    return replace(understanding, entities=found) if found else understanding
+
+
+def _reported(understanding: Understanding, plan: Plan, step: Step) -> Understanding:
+    """The understanding the engine sees: the intent acted on, with ids as the shop keys them."""
+    return replace(
+        understanding,
+        intent=plan.intent,
+        confidence=understanding.confidence if plan.confidence is None else plan.confidence,
+        in_scope=plan.intent != OUT_OF_SCOPE,
+        entities={**understanding.entities, **step.entities},
+    )
+
+
+def _remember(
+    memory: BotMemory, understanding: Understanding, plan: Plan, step: Step, topic: str
+) -> BotMemory:
+    asked = step.outcome is BotOutcome.ASKED
+    asked_again = asked and step.awaiting == memory.awaiting
+    return memory.remember(
+        lang=understanding.lang,
+        entities={**memory.entities, **understanding.entities, **step.entities},
+        topic=topic,
+        awaiting=step.awaiting,
+        times_asked=memory.times_asked + 1 if asked_again else int(asked),
+        # Small talk does not replace the case intent a later id-only reply resumes.
+        last_intent=plan.flow if plan.flow in _FLOWS else memory.last_intent,
+        last_outcome=step.outcome.value,
+        last_situation=step.situation or memory.last_situation,
+        subject=step.subject or memory.subject,
+        answers_on_subject=_answers_on_subject(memory, step),
+        misunderstood=memory.misunderstood + 1 if step.outcome is BotOutcome.NOT_UNDERSTOOD else 0,
+    )
+
+
+def _answers_on_subject(memory: BotMemory, step: Step) -> int:
+    """Answers in a row about one order, payment or account: the engine's loop evidence."""
+    if step.subject is None:
+        return memory.answers_on_subject
+    return memory.answers_on_subject + 1 if step.subject == memory.subject else 1

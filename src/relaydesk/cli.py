@@ -1,0 +1,137 @@
+"""The `relaydesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from pydantic import ValidationError
+
+from relaydesk.settings import Settings
+
+if TYPE_CHECKING:
+    from relaydesk.demo import DemoAgent
+
+app = typer.Typer(
+    help="relaydesk: hand customers from the bot to people, well.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(policy_app, name="policy")
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        typer.echo("relaydesk: invalid settings:", err=True)
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            variable = f"RELAYDESK_{where.upper()}" if error["loc"] else "settings"
+            typer.echo(f"  {variable}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Seed teams, demo agents and demo shop data.")] = False,
+) -> None:
+    """Run the server (web chat, agent desk, APIs)."""
+    import uvicorn
+
+    from relaydesk.api.app import create_app
+    from relaydesk.escalation.policy import PolicyError
+    from relaydesk.service.bootstrap import bootstrap
+
+    settings = load_settings(demo=demo) if demo else load_settings()
+    try:
+        container = bootstrap(settings)
+    except PolicyError as exc:
+        typer.echo(f"relaydesk: the escalation policy is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    if demo:
+        agents = asyncio.run(_seed_demo(settings))
+        base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        typer.echo("relaydesk demo")
+        typer.echo(f"  customer chat:  {base}/")
+        typer.echo(f"  agent desk:     {base}/desk")
+        typer.echo("  demo agents (email / password / teams):")
+        for agent in agents:
+            typer.echo(f"    {agent.email} / {agent.password} / {', '.join(agent.teams)}")
+        typer.echo(f"  database: {settings.async_database_url}")
+    uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+
+
+async def _seed_demo(settings: Settings) -> tuple[DemoAgent, ...]:
+    """Seed in a container of its own: its engine and locks belong to this event loop."""
+    from relaydesk.demo import seed
+    from relaydesk.service.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    await container.start()
+    try:
+        return await seed(container)
+    finally:
+        await container.stop()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Bring the database schema up to date."""
+    from relaydesk.store.db import create_engine, migrate
+
+    settings = load_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.async_database_url)
+        try:
+            await migrate(engine, revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"database at {revision}: {settings.async_database_url}")
+
+
+@policy_app.command("check")
+def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")]) -> None:
+    """Validate escalation policy files; errors name the file and line."""
+    from relaydesk.escalation.policy import check_policy_file
+
+    failed = False
+    for path in files:
+        problems = check_policy_file(path)
+        for problem in problems:
+            typer.echo(problem, err=True)
+        if problems:
+            failed = True
+        else:
+            typer.echo(f"{path}: ok")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("eval")
+def eval_command(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (JSON Lines).")],
+    verbose: Annotated[bool, typer.Option(help="Print each scenario's outcome.")] = False,
+) -> None:
+    """Play conversation scenarios through the real pipeline and print the scores as JSON."""
+    from relaydesk.sim.eval import ScenarioError, run_eval
+
+    try:
+        report = asyncio.run(run_eval(files, verbose=verbose))
+    except ScenarioError as exc:
+        typer.echo(f"relaydesk eval: {exc}", err=True)
+        raise typer.Exit(2) from None
+    sys.stdout.write(json.dumps(report, indent=2) + "\n")
+
+
+def main() -> None:
+    app()

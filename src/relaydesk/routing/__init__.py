@@ -1,0 +1,1 @@
+"""Routing: queue order, agent choice, wait estimates. Decisions are pure functions."""

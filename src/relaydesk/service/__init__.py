@@ -1,0 +1,1 @@
+"""Use cases: each ties the parts together inside one unit of work."""

@@ -1,0 +1,116 @@
+"""Infrastructure is chosen here, once, from settings (STYLE habit 7).
+
+SQLite or PostgreSQL, in-process or Redis fan-out, demo or HTTP commerce backend: every
+other module receives what it needs from the `Container` and never asks which one it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from relaydesk.bot.bot import Bot
+from relaydesk.bot.commerce import CommerceBackend, DemoBackend, HttpBackend
+from relaydesk.bot.nlu import Nlu
+from relaydesk.clock import Clock, SystemClock
+from relaydesk.escalation.engine import EscalationEngine
+from relaydesk.escalation.policy import Policy, load_default_policy, load_policy
+from relaydesk.service.bus import Bus, LocalBus, RedisBus
+from relaydesk.service.uow import UnitOfWork
+from relaydesk.settings import Settings
+from relaydesk.store.db import create_engine, is_sqlite, migrate
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    nlu: Nlu
+    bot: Bot
+    policy: Policy
+    escalation: EscalationEngine
+    write_lock: asyncio.Lock | None
+    _conversation_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+    _started: bool = False
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work that may write."""
+        return UnitOfWork(self.sessions, self.bus, self.clock, self.write_lock)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads (never blocks behind the SQLite writer)."""
+        return UnitOfWork(self.sessions, self.bus, self.clock, None)
+
+    def conversation_lock(self, conversation_id: str) -> asyncio.Lock:
+        """Serialises bot turns of one conversation inside this process."""
+        lock = self._conversation_locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._conversation_locks[conversation_id] = lock
+        return lock
+
+    async def start(self) -> None:
+        """Migrate (when allowed) and start the bus; a second call does nothing."""
+        if self._started:
+            return
+        if self.settings.auto_migrate:
+            await migrate(self.engine)
+        await self.bus.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        if self._started:
+            await self.bus.stop()
+            self._started = False
+        await self.engine.dispose()
+
+
+def build_backend(settings: Settings) -> CommerceBackend:
+    if settings.commerce_backend == "http":
+        # Settings refuse the http backend without both.
+        assert settings.commerce_http_url and settings.commerce_http_token
+        return HttpBackend(settings.commerce_http_url, token=settings.commerce_http_token)
+    if settings.commerce_demo_file is not None:
+        return DemoBackend.from_file(settings.commerce_demo_file)
+    return DemoBackend.demo_shop()
+
+
+def build_policy(settings: Settings) -> Policy:
+    if settings.policy_file is not None:
+        return load_policy(settings.policy_file)
+    return load_default_policy()
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    backend: CommerceBackend | None = None,
+    bus: Bus | None = None,
+) -> Container:
+    url = settings.async_database_url
+    engine = create_engine(url)
+    policy = build_policy(settings)
+    if bus is None:
+        bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
+    return Container(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        bus=bus,
+        nlu=Nlu.default(),
+        bot=Bot(Nlu.default(), backend or build_backend(settings), tz=ZoneInfo(settings.timezone)),
+        policy=policy,
+        escalation=EscalationEngine(policy),
+        write_lock=asyncio.Lock() if is_sqlite(url) else None,
+    )

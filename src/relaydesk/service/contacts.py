@@ -1,0 +1,149 @@
+"""Finding the contact behind an inbound message, and their conversation on a channel."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from relaydesk.domain.conversation import Status
+from relaydesk.domain.events import EventType
+from relaydesk.service.errors import Unauthorized
+from relaydesk.service.uow import UnitOfWork
+from relaydesk.store.models import Contact, ContactIdentity, Conversation
+
+WEB_VISITOR = "web_visitor"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def find_by_identity(uow: UnitOfWork, kind: str, value: str) -> Contact | None:
+    query = (
+        select(Contact)
+        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+        .where(ContactIdentity.kind == kind, ContactIdentity.value == value)
+    )
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def get_or_create(
+    uow: UnitOfWork,
+    kind: str,
+    value: str,
+    *,
+    name: str | None = None,
+    tier: str | None = None,
+    lang: str | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Contact:
+    contact = await find_by_identity(uow, kind, value)
+    if contact is None:
+        contact = Contact(
+            name=name,
+            tier=tier or "standard",
+            lang=lang,
+            attributes=attributes or {},
+            created_at=uow.now,
+        )
+        uow.session.add(contact)
+        await uow.session.flush()
+        uow.session.add(
+            ContactIdentity(contact_id=contact.id, kind=kind, value=value, created_at=uow.now)
+        )
+    else:
+        # Attributes a trusted source sends (the shop's tier, the profile's name) refresh.
+        contact.name = name or contact.name
+        contact.tier = tier or contact.tier
+        contact.lang = lang or contact.lang
+        if attributes:
+            contact.attributes = {**contact.attributes, **attributes}
+    return contact
+
+
+async def new_visitor(uow: UnitOfWork, name: str | None, lang: str | None) -> tuple[Contact, str]:
+    """A web chat visitor: the token is the only proof they are who they were."""
+    visitor_id = uuid.uuid4().hex
+    secret = secrets.token_urlsafe(24)
+    contact = Contact(name=name, tier="standard", lang=lang, attributes={}, created_at=uow.now)
+    uow.session.add(contact)
+    await uow.session.flush()
+    uow.session.add(
+        ContactIdentity(
+            contact_id=contact.id,
+            kind=WEB_VISITOR,
+            value=visitor_id,
+            secret_hash=_hash(secret),
+            created_at=uow.now,
+        )
+    )
+    return contact, f"{visitor_id}.{secret}"
+
+
+async def visitor_from_token(uow: UnitOfWork, token: str) -> Contact:
+    visitor_id, _, secret = token.partition(".")
+    query = select(ContactIdentity).where(
+        ContactIdentity.kind == WEB_VISITOR, ContactIdentity.value == visitor_id
+    )
+    identity = (await uow.session.execute(query)).scalar_one_or_none()
+    if (
+        identity is None
+        or identity.secret_hash is None
+        or not hmac.compare_digest(identity.secret_hash, _hash(secret))
+    ):
+        raise Unauthorized("unknown or expired visitor token; start a new chat session")
+    contact = await uow.session.get(Contact, identity.contact_id)
+    assert contact is not None  # foreign key
+    return contact
+
+
+async def current_conversation(
+    uow: UnitOfWork,
+    contact: Contact,
+    channel: str,
+    *,
+    create: bool,
+    lang: str | None = None,
+    for_update: bool = False,
+) -> Conversation | None:
+    """The contact's conversation on this channel: the latest, reopened when they write again.
+
+    `for_update` locks its row (PostgreSQL) so that two messages arriving at once in two
+    processes get consecutive sequence numbers instead of one failing on the unique seq.
+    """
+    query = (
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id, Conversation.channel == channel)
+        .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+    if for_update:
+        query = query.with_for_update()
+    conversation = (await uow.session.execute(query)).scalar_one_or_none()
+    if conversation is None and create:
+        conversation = Conversation(
+            id=uuid.uuid4().hex,
+            contact_id=contact.id,
+            channel=channel,
+            status=Status.BOT.value,
+            lang=lang or contact.lang or "en",
+            bot_memory={},
+            history=[],
+            last_seq=0,
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
+        uow.session.add(conversation)
+        await uow.session.flush()
+        uow.log(
+            EventType.CONVERSATION_STARTED,
+            conversation_id=conversation.id,
+            channel=channel,
+            contact_id=contact.id,
+        )
+    return conversation

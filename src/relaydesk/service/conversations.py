@@ -1,0 +1,156 @@
+"""Moving a conversation through the state machine, and appending to its transcript.
+
+`move` is the only place a conversation's status is written (STYLE habit 2): it checks the
+transition table, writes the event-log row and schedules the live event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from relaydesk.domain.conversation import Action, Status, transition
+from relaydesk.domain.events import ACTION_EVENTS, EventType
+from relaydesk.service.bus import LiveEvent
+from relaydesk.service.errors import NotFound
+from relaydesk.service.uow import UnitOfWork
+from relaydesk.store.models import Conversation, Message
+
+
+def topics(conversation: Conversation) -> tuple[str, ...]:
+    found = [f"conversation:{conversation.id}", "desk"]
+    if conversation.team:
+        found.append(f"team:{conversation.team}")
+    if conversation.agent_id is not None:
+        found.append(f"agent:{conversation.agent_id}")
+    return tuple(found)
+
+
+def move(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    action: Action,
+    *,
+    reasons: list[str] | None = None,
+    **data: Any,
+) -> Status:
+    before = Status(conversation.status)
+    after = transition(before, action)
+    conversation.status = after.value
+    conversation.updated_at = uow.now
+    uow.log(
+        ACTION_EVENTS[action],
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        team=conversation.team,
+        agent_id=conversation.agent_id,
+        reasons=reasons,
+        before=before.value,
+        after=after.value,
+        **data,
+    )
+    uow.publish_after_commit(
+        LiveEvent(
+            "conversation_status",
+            topics(conversation),
+            conversation_summary(conversation),
+        )
+    )
+    return after
+
+
+async def get_conversation(
+    uow: UnitOfWork, conversation_id: str, *, for_update: bool = False
+) -> Conversation:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if for_update:
+        query = query.with_for_update()
+    conversation = (await uow.session.execute(query)).scalar_one_or_none()
+    if conversation is None:
+        raise NotFound(f"no conversation {conversation_id!r}", field="conversation_id")
+    return conversation
+
+
+async def append_message(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    sender: str,
+    body: str,
+    *,
+    client_id: str | None = None,
+    external_id: str | None = None,
+    agent_id: int | None = None,
+    masked: list[str] | None = None,
+    handled: bool = True,
+) -> Message:
+    conversation.last_seq += 1
+    conversation.updated_at = uow.now
+    message = Message(
+        conversation_id=conversation.id,
+        seq=conversation.last_seq,
+        channel=conversation.channel,
+        sender=sender,
+        agent_id=agent_id,
+        body=body,
+        client_id=client_id,
+        external_id=external_id,
+        masked=masked or [],
+        handled=handled,
+        created_at=uow.now,
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    event = EventType.MESSAGE_RECEIVED if sender == "customer" else None
+    event = {"bot": EventType.BOT_REPLIED, "agent": EventType.AGENT_REPLIED}.get(sender, event)
+    if event is not None:
+        uow.log(
+            event,
+            conversation_id=conversation.id,
+            channel=conversation.channel,
+            team=conversation.team,
+            agent_id=agent_id,
+            seq=message.seq,
+        )
+    uow.publish_after_commit(
+        LiveEvent("message", topics(conversation), message_view(message, conversation))
+    )
+    return message
+
+
+def message_view(message: Message, conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "seq": message.seq,
+        "sender": message.sender,
+        "agent_id": message.agent_id,
+        "text": message.body,
+        "client_id": message.client_id,
+        "masked": list(message.masked),
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def conversation_summary(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "status": conversation.status,
+        "channel": conversation.channel,
+        "team": conversation.team,
+        "priority": conversation.priority,
+        "agent_id": conversation.agent_id,
+        "lang": conversation.lang,
+        "last_seq": conversation.last_seq,
+    }
+
+
+async def messages_after(
+    uow: UnitOfWork, conversation: Conversation, after_seq: int, limit: int = 500
+) -> list[Message]:
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.seq > after_seq)
+        .order_by(Message.seq)
+        .limit(limit)
+    )
+    return list((await uow.session.execute(query)).scalars())

@@ -1,0 +1,346 @@
+"""The inbound pipeline: store and acknowledge a customer message, then take the bot turn.
+
+Two steps, on purpose. `receive` commits the (masked) message and returns: from then on
+it is acknowledged and never lost. `process` then runs the bot and the escalation engine
+outside any transaction (the commerce backend may be a slow HTTP call) and applies the
+result in a second, short one. A crash between the two leaves the message `handled =
+False`; `recover` finishes it after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from relaydesk.bot import replies
+from relaydesk.bot.bot import BotMemory
+from relaydesk.domain.conversation import Action, Status
+from relaydesk.domain.events import EventType
+from relaydesk.domain.masking import mask
+from relaydesk.domain.turn import BotTurn, CustomerView, Decision, EscalationInput, Understanding
+from relaydesk.domain.vocab import BotOutcome, SenderType
+from relaydesk.service import contacts
+from relaydesk.service import history as turn_history
+from relaydesk.service.bootstrap import Container
+from relaydesk.service.conversations import append_message, get_conversation, move
+from relaydesk.service.errors import InvalidInput
+from relaydesk.service.handover import hand_over
+from relaydesk.service.uow import UnitOfWork
+from relaydesk.store.models import Contact, Conversation, EscalationDecision, Message
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str
+    text: str
+    client_id: str | None = None  # the client's idempotency key (web chat)
+    external_id: str | None = None  # the provider's message id
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who wrote, as the channel knows them, with what the channel vouches for."""
+
+    kind: str  # phone, email, messenger, telegram, web_visitor, ...
+    value: str
+    name: str | None = None
+    tier: str | None = None
+    lang: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    conversation_id: str
+    seq: int
+    duplicate: bool
+
+
+def validate(inbound: Inbound, max_chars: int) -> str:
+    text = inbound.text.strip()
+    if not text:
+        raise InvalidInput("the message is empty", field="text")
+    if len(text) > max_chars:
+        raise InvalidInput(
+            f"the message has {len(text)} characters; the limit is {max_chars}", field="text"
+        )
+    if inbound.client_id is not None and not 1 <= len(inbound.client_id) <= 64:
+        raise InvalidInput("client_id must be 1 to 64 characters", field="client_id")
+    return text
+
+
+async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Accepted:
+    text = validate(inbound, c.settings.max_message_chars)
+    async with c.uow() as uow:
+        contact = await contacts.visitor_from_token(uow, token)
+        accepted = await _store(uow, contact, inbound, text)
+        await uow.commit()
+    return accepted
+
+
+async def receive_from_identity(c: Container, who: Identity, inbound: Inbound) -> Accepted:
+    text = validate(inbound, c.settings.max_message_chars)
+    async with c.uow() as uow:
+        if inbound.external_id is not None:
+            duplicate = await _by_external_id(uow, inbound.channel, inbound.external_id)
+            if duplicate is not None:
+                return Accepted(duplicate.conversation_id, duplicate.seq, True)
+        contact = await contacts.get_or_create(
+            uow,
+            who.kind,
+            who.value,
+            name=who.name,
+            tier=who.tier,
+            lang=who.lang,
+            attributes=who.attributes,
+        )
+        accepted = await _store(uow, contact, inbound, text)
+        await uow.commit()
+    return accepted
+
+
+async def _store(uow: UnitOfWork, contact: Contact, inbound: Inbound, text: str) -> Accepted:
+    conversation = await contacts.current_conversation(
+        uow, contact, inbound.channel, create=True, lang=contact.lang, for_update=True
+    )
+    assert conversation is not None
+    if inbound.client_id is not None:
+        duplicate = (
+            await uow.session.execute(
+                select(Message).where(
+                    Message.conversation_id == conversation.id,
+                    Message.client_id == inbound.client_id,
+                )
+            )
+        ).scalar_one_or_none()
+        if duplicate is not None:
+            return Accepted(conversation.id, duplicate.seq, True)
+    masked = mask(text)
+    bot_owns = Status(conversation.status) in (Status.BOT, Status.RESOLVED, Status.ABANDONED)
+    message = await append_message(
+        uow,
+        conversation,
+        SenderType.CUSTOMER.value,
+        masked.text,
+        client_id=inbound.client_id,
+        external_id=inbound.external_id,
+        masked=list(masked.kinds),
+        handled=not bot_owns,
+    )
+    if masked.kinds:
+        await append_message(
+            uow, conversation, SenderType.BOT.value, replies.masking_warning(conversation.lang)
+        )
+    return Accepted(conversation.id, message.seq, False)
+
+
+async def _by_external_id(uow: UnitOfWork, channel: str, external_id: str) -> Message | None:
+    query = select(Message).where(Message.channel == channel, Message.external_id == external_id)
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    message_id: int
+    text: str
+    memory: BotMemory
+    history: list[Any]
+    customer: CustomerView
+    channel: str
+    reopen: bool
+
+
+async def process(c: Container, conversation_id: str) -> None:
+    """Take the bot turn for every customer message still waiting for one, in order."""
+    async with c.conversation_lock(conversation_id):
+        while True:
+            async with c.reader() as uow:
+                snapshot = await _next_unhandled(uow, conversation_id)
+            if snapshot is None:
+                return
+            turn, memory = await c.bot.respond(
+                snapshot.text, snapshot.memory, snapshot.customer, c.clock.now()
+            )
+            decision = c.escalation.decide(
+                EscalationInput(
+                    text=snapshot.text,
+                    turn=turn,
+                    history=turn_history.turn_records(snapshot.history),
+                    customer=snapshot.customer,
+                    channel=snapshot.channel,
+                )
+            )
+            async with c.uow() as uow:
+                await _apply(c, uow, conversation_id, snapshot, turn, memory, decision)
+                await uow.commit()
+
+
+async def _next_unhandled(uow: UnitOfWork, conversation_id: str) -> _Snapshot | None:
+    conversation = await get_conversation(uow, conversation_id)
+    message = (
+        await uow.session.execute(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.handled.is_(False))
+            .order_by(Message.seq)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if message is None:
+        return None
+    contact = await uow.session.get(Contact, conversation.contact_id)
+    assert contact is not None
+    reopen = not Status(conversation.status).is_open
+    return _Snapshot(
+        message_id=message.id,
+        text=message.body,
+        memory=BotMemory() if reopen else BotMemory.from_json(conversation.bot_memory),
+        history=[] if reopen else list(conversation.history),
+        customer=CustomerView(tier=contact.tier, name=contact.name, lang=contact.lang),
+        channel=conversation.channel,
+        reopen=reopen,
+    )
+
+
+async def _apply(
+    c: Container,
+    uow: UnitOfWork,
+    conversation_id: str,
+    snapshot: _Snapshot,
+    turn: BotTurn,
+    memory: BotMemory,
+    decision: Decision,
+) -> None:
+    conversation = await get_conversation(uow, conversation_id, for_update=True)
+    message = await uow.session.get(Message, snapshot.message_id)
+    assert message is not None
+    if message.handled:
+        return  # another worker took this turn
+    message.handled = True
+    if snapshot.reopen:
+        if Status(conversation.status).is_open:
+            return  # reopened meanwhile by someone else; this turn is stale
+        move(uow, conversation, Action.REOPEN)
+        conversation.team = conversation.priority = conversation.agent_id = None
+    if Status(conversation.status) is not Status.BOT:
+        return  # the customer asked for a person meanwhile: the message goes to them
+    conversation.bot_memory = memory.to_json()
+    conversation.history = [*snapshot.history, turn_history.record(snapshot.text, turn, decision)]
+    conversation.lang = turn.understanding.lang
+    conversation.intent = turn.understanding.intent
+    decision_row = await record_decision(uow, conversation, message, decision, turn)
+    if decision.handover:
+        contact = await uow.session.get(Contact, conversation.contact_id)
+        assert contact is not None
+        await hand_over(
+            uow,
+            conversation,
+            contact,
+            decision,
+            decision_id=decision_row.id,
+            entities=dict(memory.entities),
+            topic=turn.topic,
+            handle_time_s=c.settings.default_handle_time_s,
+        )
+    else:
+        await append_message(uow, conversation, SenderType.BOT.value, turn.reply)
+
+
+async def record_decision(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    message: Message | None,
+    decision: Decision,
+    turn: BotTurn,
+) -> EscalationDecision:
+    explained = decision.explain()
+    row = EscalationDecision(
+        conversation_id=conversation.id,
+        message_id=message.id if message else None,
+        turn=len(conversation.history),
+        handover=decision.handover,
+        reasons=list(decision.reasons),
+        team=decision.team,
+        priority=decision.priority.value,
+        rule=decision.rule,
+        policy_version=decision.policy_version,
+        intent=turn.understanding.intent,
+        signals=explained["signals"],
+        created_at=uow.now,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    uow.log(
+        EventType.ESCALATION_DECIDED,
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        team=decision.team,
+        reasons=list(decision.reasons),
+        handover=decision.handover,
+        rule=decision.rule,
+        policy_version=decision.policy_version,
+        decision_id=row.id,
+    )
+    return row
+
+
+async def request_person(c: Container, conversation_id: str) -> None:
+    """The customer pressed "talk to a person": hand over now, to the team of their topic."""
+    async with c.conversation_lock(conversation_id), c.uow() as uow:
+        conversation = await get_conversation(uow, conversation_id, for_update=True)
+        status = Status(conversation.status)
+        if status.is_open and status is not Status.BOT:
+            return  # already with people
+        if not status.is_open:
+            move(uow, conversation, Action.REOPEN)
+            conversation.bot_memory, conversation.history = {}, []
+            conversation.team = conversation.priority = conversation.agent_id = None
+        contact = await uow.session.get(Contact, conversation.contact_id)
+        assert contact is not None
+        memory = BotMemory.from_json(conversation.bot_memory)
+        turn = BotTurn(
+            understanding=Understanding(
+                lang=conversation.lang, intent="human_request", confidence=1.0
+            ),
+            outcome=BotOutcome.SMALL_TALK,
+            reply="",
+            topic=memory.topic or "general",
+        )
+        decision = c.escalation.decide(
+            EscalationInput(
+                text="",
+                turn=turn,
+                history=turn_history.turn_records(conversation.history),
+                customer=CustomerView(tier=contact.tier, name=contact.name, lang=contact.lang),
+                channel=conversation.channel,
+                forced=True,
+            )
+        )
+        row = await record_decision(uow, conversation, None, decision, turn)
+        await hand_over(
+            uow,
+            conversation,
+            contact,
+            decision,
+            decision_id=row.id,
+            entities=dict(memory.entities),
+            topic=turn.topic,
+            handle_time_s=c.settings.default_handle_time_s,
+        )
+        await uow.commit()
+
+
+async def recover(c: Container) -> int:
+    """After a restart: take every bot turn that a crash left undone. Returns how many."""
+    async with c.reader() as uow:
+        ids = list(
+            (
+                await uow.session.execute(
+                    select(Message.conversation_id).where(Message.handled.is_(False)).distinct()
+                )
+            ).scalars()
+        )
+    for conversation_id in ids:
+        await process(c, conversation_id)
+    return len(ids)

@@ -1,0 +1,1 @@
+"""Simulation and replay: `eval` plays conversation scenarios through the real pipeline."""

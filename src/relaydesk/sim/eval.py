@@ -1,0 +1,295 @@
+"""`relaydesk eval`: play scenarios through the real pipeline and score the handovers.
+
+Each scenario runs on its own virtual clock against a demo backend holding exactly its
+facts. Turns enter through the inbound pipeline as the channel would deliver them (web
+chat through a visitor session; channels without an adapter yet through the generic
+inbound path), the bot and escalation engine answer, and the handover is read back from
+the database: its team, priority, reasons and brief, and the agent's view.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from relaydesk.bot.bot import Bot
+from relaydesk.bot.commerce import DemoBackend
+from relaydesk.clock import ManualClock
+from relaydesk.domain.conversation import Status
+from relaydesk.domain.vocab import Channel, Priority
+from relaydesk.service import admin, inbound, webchat
+from relaydesk.service.bootstrap import Container, bootstrap
+from relaydesk.service.desk import AgentView, conversation_detail
+from relaydesk.settings import Settings
+from relaydesk.sim.scenarios import Scenario, ScenarioError, load
+from relaydesk.store.models import Event, Handover, Message
+
+__all__ = ["ScenarioError", "run_eval"]
+
+TURN_GAP = timedelta(seconds=40)
+
+
+@dataclass
+class Played:
+    scenario: Scenario
+    handover_turn: int | None = None
+    team: str | None = None
+    priority: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    entities: dict[str, str] = field(default_factory=dict)
+    leaked: list[str] = field(default_factory=list)
+    replies_lang_ok: bool = True
+
+
+async def run_eval(files: list[Path], *, verbose: bool = False) -> dict[str, Any]:
+    scenarios = [scenario for path in files for scenario in load(path)]
+    if not scenarios:
+        raise ScenarioError("no scenarios in " + ", ".join(map(str, files)))
+    with tempfile.TemporaryDirectory(prefix="relaydesk-eval-") as tmp:
+        settings = Settings(database_url=f"sqlite:///{tmp}/eval.db", data_dir=Path(tmp))
+        clock = ManualClock(scenarios[0].now)
+        c = bootstrap(settings, clock=clock, backend=DemoBackend.from_facts({}))
+        await c.start()
+        try:
+            await admin.ensure_teams(c)
+            played = []
+            visitors: dict[str, str] = {}
+            for scenario in scenarios:
+                result = await play(c, clock, scenario, visitors)
+                played.append(result)
+                if verbose:
+                    print(json.dumps(describe(result)))
+        finally:
+            await c.stop()
+    return score(played)
+
+
+async def play(
+    c: Container, clock: ManualClock, scenario: Scenario, visitors: dict[str, str]
+) -> Played:
+    clock.set(scenario.now)
+    c.bot = Bot(c.nlu, DemoBackend.from_facts(scenario.facts), tz=scenario.now.tzinfo)
+    played = Played(scenario)
+    conversation_id = None
+    for number, text in enumerate(scenario.turns, start=1):
+        clock.advance(TURN_GAP.total_seconds())
+        accepted = await deliver(c, scenario, text, number, visitors)
+        conversation_id = accepted.conversation_id
+        await inbound.process(c, conversation_id)
+        if played.handover_turn is None and await _handed_over(c, conversation_id):
+            played.handover_turn = number
+    assert conversation_id is not None
+    await _read_back(c, played, conversation_id)
+    return played
+
+
+async def deliver(
+    c: Container, scenario: Scenario, text: str, number: int, visitors: dict[str, str]
+) -> inbound.Accepted:
+    customer = scenario.customer
+    channel = scenario.channel
+    if channel is Channel.WEBCHAT:
+        token = await _visitor(c, scenario, visitors)
+        return await inbound.receive_from_visitor(
+            c, token, inbound.Inbound(channel.value, text, client_id=f"{scenario.id}-{number}")
+        )
+    kind, value = _identity(scenario)
+    who = inbound.Identity(kind, value, name=customer.name, tier=customer.tier, lang=None)
+    body = email_text(text) if channel is Channel.EMAIL else text
+    return await inbound.receive_from_identity(
+        c, who, inbound.Inbound(channel.value, body, external_id=f"{scenario.id}-{number}")
+    )
+
+
+async def _visitor(c: Container, scenario: Scenario, visitors: dict[str, str]) -> str:
+    token = visitors.get(scenario.id)
+    if token is None:
+        state = await webchat.start(c, None, scenario.customer.name, None)
+        token = state["token"]
+        await admin.set_contact_profile(
+            c,
+            state["conversation"]["conversation_id"],
+            name=scenario.customer.name,
+            tier=scenario.customer.tier,
+        )
+        visitors[scenario.id] = token
+    return token
+
+
+def _identity(scenario: Scenario) -> tuple[str, str]:
+    customer = scenario.customer
+    channel = scenario.channel
+    if channel in (Channel.WHATSAPP, Channel.SMS):
+        return "phone", customer.phone or f"+62800{zlib.crc32(scenario.id.encode()) % 10**8:08d}"
+    if channel is Channel.EMAIL:
+        return "email", customer.email or f"{scenario.id}@customers.example"
+    return channel.value, f"{scenario.id}"
+
+
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|balas)\s*:\s*)+", re.IGNORECASE)
+
+
+def email_text(raw: str) -> str:
+    """What the bot reads of a mail: the subject (without Re:/Fwd:) and the body."""
+    head, sep, body = raw.partition("\n\n")
+    if not sep or not head.lower().startswith("subject:"):
+        return raw
+    subject = _SUBJECT_PREFIX.sub("", head.split(":", 1)[1]).strip()
+    return f"{subject}\n{body.strip()}" if subject else body.strip()
+
+
+async def _handed_over(c: Container, conversation_id: str) -> bool:
+    async with c.reader() as uow:
+        conversation = await inbound.get_conversation(uow, conversation_id)
+        return Status(conversation.status) is not Status.BOT
+
+
+async def _read_back(c: Container, played: Played, conversation_id: str) -> None:
+    async with c.reader() as uow:
+        handover = (
+            await uow.session.execute(
+                select(Handover).where(Handover.conversation_id == conversation_id).limit(1)
+            )
+        ).scalar_one_or_none()
+        bodies = list(
+            (
+                await uow.session.execute(
+                    select(Message.body).where(Message.conversation_id == conversation_id)
+                )
+            ).scalars()
+        )
+        events = list(
+            (
+                await uow.session.execute(
+                    select(Event.data).where(Event.conversation_id == conversation_id)
+                )
+            ).scalars()
+        )
+    stored = json.dumps([bodies, events], ensure_ascii=False)
+    if handover is not None:
+        played.team, played.priority = handover.team, handover.priority
+        played.reasons = list(handover.reasons)
+        played.entities = dict(handover.brief.get("entities", {}))
+        agent = AgentView(0, "eval@relaydesk", "eval", (handover.team,), 1)
+        view = await conversation_detail(c, agent, conversation_id)
+        stored += json.dumps([handover.brief, view], ensure_ascii=False)
+    played.leaked = [secret for secret in played.scenario.expect.masked if secret in stored]
+
+
+def describe(played: Played) -> dict[str, Any]:
+    return {
+        "id": played.scenario.id,
+        "handover_turn": played.handover_turn,
+        "team": played.team,
+        "priority": played.priority,
+        "reasons": played.reasons,
+        "entities": played.entities,
+        "missed": misses(played),
+    }
+
+
+def misses(played: Played) -> list[str]:
+    expect = played.scenario.expect
+    turn = played.handover_turn
+    missed = []
+    if expect.escalate and turn is None:
+        missed.append("not handed over")
+    if not expect.escalate and turn is not None:
+        missed.append(f"handed over at turn {turn} but should not be")
+    if expect.escalate and turn is not None:
+        if _late(played):
+            missed.append(f"late: turn {turn} > by_turn {expect.by_turn}")
+        if _premature(played):
+            missed.append(f"premature: turn {turn} < not_before {expect.not_before}")
+        if expect.reasons and not set(expect.reasons) & set(played.reasons):
+            missed.append(f"reasons {played.reasons} include none of {expect.reasons}")
+        if _priority_short(played):
+            missed.append(f"priority {played.priority} < {expect.priority_at_least}")
+    if expect.team is not None and played.team != expect.team:
+        missed.append(f"team {played.team} != {expect.team}")
+    for key, value in expect.entities.items():
+        if played.entities.get(key) != value:
+            missed.append(f"entity {key}={value} not in brief (got {played.entities.get(key)})")
+    if played.leaked:
+        missed.append(f"secrets stored in clear: {played.leaked}")
+    return missed
+
+
+def _priority_short(played: Played) -> bool:
+    wanted = played.scenario.expect.priority_at_least
+    if wanted is None:
+        return False
+    got = Priority(played.priority) if played.priority else None
+    return got is None or got.rank < wanted.rank
+
+
+def _late(played: Played) -> bool:
+    by_turn, turn = played.scenario.expect.by_turn, played.handover_turn
+    return by_turn is not None and turn is not None and turn > by_turn
+
+
+def _premature(played: Played) -> bool:
+    not_before, turn = played.scenario.expect.not_before, played.handover_turn
+    return not_before is not None and turn is not None and turn < not_before
+
+
+def _ratio(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def score(results: list[Played]) -> dict[str, Any]:
+    tp = sum(1 for r in results if r.scenario.expect.escalate and r.handover_turn is not None)
+    fp = sum(1 for r in results if not r.scenario.expect.escalate and r.handover_turn is not None)
+    fn = sum(1 for r in results if r.scenario.expect.escalate and r.handover_turn is None)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    handed = [r for r in results if r.scenario.expect.escalate and r.handover_turn is not None]
+    late = sum(1 for r in handed if _late(r))
+    premature = fp + sum(1 for r in handed if _premature(r))
+    with_team = [r for r in results if r.scenario.expect.team is not None]
+    with_priority = [r for r in results if r.scenario.expect.priority_at_least is not None]
+    with_reasons = [r for r in results if r.scenario.expect.escalate and r.scenario.expect.reasons]
+    entity_total = sum(len(r.scenario.expect.entities) for r in results)
+    entity_hits = sum(
+        1
+        for r in results
+        for key, value in r.scenario.expect.entities.items()
+        if r.entities.get(key) == value
+    )
+    with_masked = [r for r in results if r.scenario.expect.masked]
+    failures = [{"id": r.scenario.id, "missed": missed} for r in results if (missed := misses(r))]
+    return {
+        "scenarios": len(results),
+        "escalation_precision": round(precision, 4),
+        "escalation_recall": round(recall, 4),
+        "escalation_f1": round(f1, 4),
+        "late": late,
+        "premature": premature,
+        "missed_handovers": fn,
+        "team_accuracy": _ratio(
+            sum(1 for r in with_team if r.team == r.scenario.expect.team), len(with_team)
+        ),
+        "priority_ok": _ratio(
+            sum(1 for r in with_priority if not _priority_short(r)), len(with_priority)
+        ),
+        "reason_ok": _ratio(
+            sum(
+                1
+                for r in with_reasons
+                if set(r.scenario.expect.reasons) & set(r.reasons) and r.handover_turn is not None
+            ),
+            len(with_reasons),
+        ),
+        "entity_recall": _ratio(entity_hits, entity_total),
+        "masked_ok": _ratio(sum(1 for r in with_masked if not r.leaked), len(with_masked)),
+        "failures": failures,
+    }
