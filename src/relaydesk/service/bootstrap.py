@@ -97,9 +97,9 @@ def bootstrap(
     backend: CommerceBackend | None = None,
     bus: Bus | None = None,
 ) -> Container:
+    policy = build_policy(settings)  # a broken policy stops the start before anything is written
     url = settings.async_database_url
     engine = create_engine(url)
-    policy = build_policy(settings)
     if bus is None:
         bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
     return Container(

@@ -489,7 +489,7 @@
 
   /** Backend facts are free-form JSON: drawn as nested key/value lists, a few levels deep. */
   const factsNode = (value, depth = 0) => {
-    if (value === null || value === undefined) return document.createTextNode("—");
+    if (value === null || value === undefined || value === "") return document.createTextNode("—");
     if (Array.isArray(value)) {
       if (value.every((v) => typeof v !== "object" || v === null)) return document.createTextNode(value.join(", "));
       const ul = el("ul", { class: "facts-list" });
@@ -498,9 +498,27 @@
     }
     if (typeof value === "object") {
       if (depth > 3) return document.createTextNode(JSON.stringify(value));
-      return keyValues(Object.entries(value).map(([k, v]) => [words(k), factsNode(v, depth + 1)]), "kv-nested");
+      const entries = Object.entries(value);
+      if (depth === 0) {
+        // One block per backend record ("order", "payment"...), each with its own title.
+        return el(
+          "div",
+          { class: "facts" },
+          entries.map(([k, v]) =>
+            el("div", { class: "facts-block" }, [
+              el("h4", { text: capitalise(words(k)) }),
+              v !== null && typeof v === "object" && !Array.isArray(v)
+                ? keyValues(Object.entries(v).map(([k2, v2]) => [words(k2), factsNode(v2, depth + 2)]))
+                : factsNode(v, depth + 1),
+            ]),
+          ),
+        );
+      }
+      return keyValues(entries.map(([k, v]) => [words(k), factsNode(v, depth + 1)]), "kv-nested");
     }
     if (typeof value === "boolean") return document.createTextNode(value ? "yes" : "no");
+    // Backend codes ("charged_but_failed") read as words.
+    if (typeof value === "string" && /^[a-z]+(_[a-z]+)+$/.test(value)) return document.createTextNode(words(value));
     return document.createTextNode(String(value));
   };
 
@@ -581,39 +599,36 @@
     }
 
     const signals = (brief.signals || []).filter((s) => s.score > 0 || (s.evidence && s.evidence.length));
-    if (signals.length) {
-      panel.append(
-        section(
-          "Why it was handed over",
-          el(
-            "ul",
-            { class: "signals" },
-            signals.map((s) =>
-              el("li", { class: "signal", "data-fired": String(s.score >= 0.5) }, [
-                el("div", { class: "signal-head" }, [
-                  el("span", { class: "signal-name", text: words(s.name) }),
-                  el("span", { class: "signal-score", text: Number(s.score).toFixed(2) }),
-                ]),
-                el("div", { class: "bar", role: "img", "aria-label": `score ${Number(s.score).toFixed(2)}` }, [
-                  el("span", { style: `width:${Math.round(Math.min(1, Math.max(0, s.score)) * 100)}%` }),
-                ]),
-                s.evidence && s.evidence.length
-                  ? el("div", { class: "evidence" }, s.evidence.map((e) => el("q", { text: e })))
-                  : null,
-              ]),
-            ),
-          ),
-        ),
-      );
-    }
-
     panel.append(
-      el("p", { class: "policy muted small", "data-testid": "desk-policy" }, [
-        document.createTextNode("Policy "),
-        el("code", { text: brief.policy_version || "—" }),
-        document.createTextNode(" · rule "),
-        el("code", { text: brief.rule || "—" }),
-      ]),
+      section(
+        "Why it was handed over",
+        el("p", { class: "policy small", "data-testid": "desk-policy" }, [
+          document.createTextNode("Rule "),
+          el("code", { text: brief.rule || "—" }),
+          document.createTextNode(" of policy "),
+          el("code", { text: brief.policy_version || "—" }),
+        ]),
+        signals.length
+          ? el(
+              "ul",
+              { class: "signals" },
+              signals.map((s) =>
+                el("li", { class: "signal", "data-fired": String(s.score >= 0.5) }, [
+                  el("div", { class: "signal-head" }, [
+                    el("span", { class: "signal-name", text: words(s.name) }),
+                    el("span", { class: "signal-score", text: Number(s.score).toFixed(2) }),
+                  ]),
+                  el("div", { class: "bar", role: "img", "aria-label": `score ${Number(s.score).toFixed(2)}` }, [
+                    el("span", { style: `width:${Math.round(Math.min(1, Math.max(0, s.score)) * 100)}%` }),
+                  ]),
+                  s.evidence && s.evidence.length
+                    ? el("div", { class: "evidence" }, s.evidence.map((e) => el("q", { text: e })))
+                    : null,
+                ]),
+              ),
+            )
+          : el("p", { class: "muted small", text: "No signal scored above zero." }),
+      ),
     );
   };
 

@@ -1,0 +1,100 @@
+"""The relaydesk command: bad settings, bad policies, and eval's output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from relaydesk.cli import app
+
+runner = CliRunner()
+
+BROKEN_POLICY = """\
+version: "test-1"
+teams: [general]
+default_team: general
+rules:
+  - id: nonsense
+    when: {signal: telepathy}
+    then: {handover: true, reasons: [explicit_request]}
+"""
+
+
+def test_policy_check_names_the_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BROKEN_POLICY)
+    result = runner.invoke(app, ["policy", "check", str(policy)])
+    assert result.exit_code == 1
+    assert f"{policy}:6:" in result.output
+    assert "telepathy" in result.output
+
+
+def test_the_default_policy_checks_clean() -> None:
+    from relaydesk.escalation import policy
+
+    default = Path(policy.__file__).with_name("default_policy.yaml")
+    result = runner.invoke(app, ["policy", "check", str(default)])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_server_refuses_to_start_with_a_broken_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BROKEN_POLICY)
+    monkeypatch.setenv("RELAYDESK_POLICY_FILE", str(policy))
+    monkeypatch.setenv("RELAYDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "the escalation policy is invalid" in result.output
+    assert f"{policy}:6" in result.output
+    assert not (tmp_path / "db.sqlite").exists(), (
+        "nothing may be written before the policy is valid"
+    )
+
+
+def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAYDESK_DATABASE_URL", "mysql://nope")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "RELAYDESK_DATABASE_URL" in result.output
+    assert "sqlite:/// or postgresql://" in result.output
+
+
+def test_eval_prints_one_json_object_last(tmp_path: Path) -> None:
+    scenarios = tmp_path / "s.jsonl"
+    scenarios.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "channel": "telegram",
+                "now": "2026-11-23T10:00:00+07:00",
+                "turns": ["agent please"],
+                "expect": {"escalate": True, "by_turn": 1, "reasons": ["explicit_request"]},
+            }
+        )
+        + "\n"
+    )
+    result = runner.invoke(app, ["eval", str(scenarios)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["scenarios"] == 1 and report["escalation_recall"] == 1.0
+
+
+def test_eval_reports_a_broken_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{}\n")
+    result = runner.invoke(app, ["eval", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.jsonl:1:" in result.output
+
+
+def test_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAYDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'up.db'}")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "up.db").exists()
