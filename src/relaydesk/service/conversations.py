@@ -154,3 +154,13 @@ async def messages_after(
         .limit(limit)
     )
     return list((await uow.session.execute(query)).scalars())
+
+
+async def message_by_client_id(
+    uow: UnitOfWork, conversation_id: str, client_id: str
+) -> Message | None:
+    """The message a client already sent under this idempotency key, if any."""
+    query = select(Message).where(
+        Message.conversation_id == conversation_id, Message.client_id == client_id
+    )
+    return (await uow.session.execute(query)).scalar_one_or_none()

@@ -24,6 +24,7 @@ from relaydesk.service.conversations import (
     append_message,
     conversation_summary,
     get_conversation,
+    message_by_client_id,
     message_view,
     messages_after,
     move,
@@ -306,7 +307,7 @@ async def reply(
     async with c.uow() as uow:
         conversation = await _own(uow, agent, conversation_id)
         if client_id is not None:
-            existing = await _by_client_id(uow, conversation.id, client_id)
+            existing = await message_by_client_id(uow, conversation.id, client_id)
             if existing is not None:
                 return message_view(existing, conversation)
         masked = mask(text)
@@ -322,18 +323,6 @@ async def reply(
         view = message_view(message, conversation)
         await uow.commit()
     return view
-
-
-async def _by_client_id(uow: UnitOfWork, conversation_id: str, client_id: str) -> Any:
-    from relaydesk.store.models import Message
-
-    return (
-        await uow.session.execute(
-            select(Message).where(
-                Message.conversation_id == conversation_id, Message.client_id == client_id
-            )
-        )
-    ).scalar_one_or_none()
 
 
 async def resolve(c: Container, agent: AgentView, conversation_id: str) -> None:

@@ -9,7 +9,7 @@ False`; `recover` finishes it after a restart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -20,11 +20,16 @@ from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
 from relaydesk.domain.turn import BotTurn, CustomerView, Decision, EscalationInput, Understanding
-from relaydesk.domain.vocab import BotOutcome, SenderType
+from relaydesk.domain.vocab import BotOutcome, Reason, SenderType
 from relaydesk.service import contacts
 from relaydesk.service import history as turn_history
 from relaydesk.service.bootstrap import Container
-from relaydesk.service.conversations import append_message, get_conversation, move
+from relaydesk.service.conversations import (
+    append_message,
+    get_conversation,
+    message_by_client_id,
+    move,
+)
 from relaydesk.service.errors import InvalidInput
 from relaydesk.service.handover import hand_over
 from relaydesk.service.uow import UnitOfWork
@@ -107,14 +112,7 @@ async def _store(uow: UnitOfWork, contact: Contact, inbound: Inbound, text: str)
     )
     assert conversation is not None
     if inbound.client_id is not None:
-        duplicate = (
-            await uow.session.execute(
-                select(Message).where(
-                    Message.conversation_id == conversation.id,
-                    Message.client_id == inbound.client_id,
-                )
-            )
-        ).scalar_one_or_none()
+        duplicate = await message_by_client_id(uow, conversation.id, inbound.client_id)
         if duplicate is not None:
             return Accepted(conversation.id, duplicate.seq, True)
     masked = mask(text)
@@ -229,22 +227,36 @@ async def _apply(
     conversation.history = [*snapshot.history, turn_history.record(snapshot.text, turn, decision)]
     conversation.lang = turn.understanding.lang
     conversation.intent = turn.understanding.intent
-    decision_row = await record_decision(uow, conversation, message, decision, turn)
-    if decision.handover:
-        contact = await uow.session.get(Contact, conversation.contact_id)
-        assert contact is not None
-        await hand_over(
-            uow,
-            conversation,
-            contact,
-            decision,
-            decision_id=decision_row.id,
-            entities=dict(memory.entities),
-            topic=turn.topic,
-            handle_time_s=c.settings.default_handle_time_s,
-        )
-    else:
+    if not await _carry_out(c, uow, conversation, message, decision, turn, memory):
         await append_message(uow, conversation, SenderType.BOT.value, turn.reply)
+
+
+async def _carry_out(
+    c: Container,
+    uow: UnitOfWork,
+    conversation: Conversation,
+    message: Message | None,
+    decision: Decision,
+    turn: BotTurn,
+    memory: BotMemory,
+) -> bool:
+    """Store the decision; hand over when it says so. True when handed over."""
+    row = await record_decision(uow, conversation, message, decision, turn)
+    if not decision.handover:
+        return False
+    contact = await uow.session.get(Contact, conversation.contact_id)
+    assert contact is not None
+    await hand_over(
+        uow,
+        conversation,
+        contact,
+        decision,
+        decision_id=row.id,
+        entities=dict(memory.entities),
+        topic=turn.topic,
+        handle_time_s=c.settings.default_handle_time_s,
+    )
+    return True
 
 
 async def record_decision(
@@ -317,17 +329,15 @@ async def request_person(c: Container, conversation_id: str) -> None:
                 forced=True,
             )
         )
-        row = await record_decision(uow, conversation, None, decision, turn)
-        await hand_over(
-            uow,
-            conversation,
-            contact,
-            decision,
-            decision_id=row.id,
-            entities=dict(memory.entities),
-            topic=turn.topic,
-            handle_time_s=c.settings.default_handle_time_s,
-        )
+        if not decision.handover:
+            # The button always works, whatever a custom policy says about the words.
+            decision = replace(
+                decision,
+                handover=True,
+                reasons=(*decision.reasons, Reason.EXPLICIT_REQUEST.value),
+                team=decision.team or c.policy.default_team,
+            )
+        await _carry_out(c, uow, conversation, None, decision, turn, memory)
         await uow.commit()
 
 
