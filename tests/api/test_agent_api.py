@@ -74,7 +74,13 @@ async def test_queue_shows_the_brief_and_only_one_agent_wins(client: httpx.Async
     )
     assert reply.status_code == 200
     seen = (await client.get("/api/webchat/messages", headers=customer)).json()["messages"]
-    assert [m["text"] for m in seen if m["sender"] == "agent"] == ["Hi, this is Dewi"]
+    assert [(m["text"], m["agent_name"]) for m in seen if m["sender"] == "agent"] == [
+        ("Hi, this is Dewi", "Dewi")
+    ]
+    mine = (await client.get("/api/agent/conversations", headers=dewi)).json()["conversations"]
+    assert [c["conversation_id"] for c in mine] == [conversation_id]
+    assert "explicit request" in mine[0]["summary"].lower()
+    assert mine[0]["contact"]["name"] == "Rina"
     assert (await client.get("/api/agent/queue", headers=dewi)).json()["cases"] == []
 
 

@@ -81,6 +81,7 @@ async def append_message(
     client_id: str | None = None,
     external_id: str | None = None,
     agent_id: int | None = None,
+    sender_name: str | None = None,
     masked: list[str] | None = None,
     handled: bool = True,
 ) -> Message:
@@ -92,6 +93,7 @@ async def append_message(
         channel=conversation.channel,
         sender=sender,
         agent_id=agent_id,
+        sender_name=sender_name,
         body=body,
         client_id=client_id,
         external_id=external_id,
@@ -124,6 +126,7 @@ def message_view(message: Message, conversation: Conversation) -> dict[str, Any]
         "seq": message.seq,
         "sender": message.sender,
         "agent_id": message.agent_id,
+        "agent_name": message.sender_name if message.sender == "agent" else None,
         "text": message.body,
         "client_id": message.client_id,
         "masked": list(message.masked),

@@ -127,8 +127,13 @@ async def set_presence(c: Container, agent_id: int, presence: AgentPresence) -> 
         agent.presence = presence.value
         agent.presence_at = uow.now
         uow.log(EventType.AGENT_PRESENCE, agent_id=agent_id, presence=presence.value)
+        teammates = tuple(f"team:{m.team.key}" for m in agent.memberships)
         uow.publish_after_commit(
-            LiveEvent("agent_presence", ("desk",), {"agent_id": agent_id, "presence": presence})
+            LiveEvent(
+                "agent_presence",
+                teammates,
+                {"agent_id": agent_id, "name": agent.name, "presence": presence.value},
+            )
         )
         await uow.commit()
 
@@ -164,11 +169,24 @@ async def waiting_cases(c: Container, agent: AgentView) -> list[dict[str, Any]]:
 async def my_conversations(c: Container, agent: AgentView) -> list[dict[str, Any]]:
     async with c.reader() as uow:
         rows = await uow.session.execute(
-            select(Conversation)
+            select(Conversation, Contact, Handover)
+            .join(Contact, Contact.id == Conversation.contact_id)
+            .outerjoin(
+                Handover,
+                (Handover.conversation_id == Conversation.id) & Handover.ended_at.is_(None),
+            )
             .where(Conversation.agent_id == agent.id, Conversation.status == Status.ASSIGNED.value)
             .order_by(Conversation.updated_at.desc())
         )
-        return [conversation_summary(conversation) for conversation in rows.scalars()]
+        return [
+            {
+                **conversation_summary(conversation),
+                "contact": {"name": contact.name, "tier": contact.tier},
+                "reasons": handover.reasons if handover else [],
+                "summary": handover.brief.get("summary") if handover else None,
+            }
+            for conversation, contact, handover in rows
+        ]
 
 
 async def conversation_detail(
@@ -317,6 +335,7 @@ async def reply(
             SenderType.AGENT.value,
             masked.text,
             agent_id=agent.id,
+            sender_name=agent.name,
             client_id=client_id,
             masked=list(masked.kinds),
         )

@@ -147,6 +147,8 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(16))  # customer, bot, agent, system
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    # The name the customer saw, kept as it was when sent (an agent may be renamed later).
+    sender_name: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)  # masked before it ever gets here
     client_id: Mapped[str | None] = mapped_column(String(64))  # idempotency key from a client
     external_id: Mapped[str | None] = mapped_column(String(255))  # the provider's message id
