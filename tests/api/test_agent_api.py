@@ -129,3 +129,27 @@ async def test_resolve_and_hand_back(client: httpx.AsyncClient) -> None:
     assert (
         await client.post(f"/api/agent/conversations/{first}/resolve", headers=dewi)
     ).status_code == 409
+
+
+async def test_why_was_this_handed_over(client: httpx.AsyncClient) -> None:
+    customer = await visitor(client)
+    for n, text in enumerate(["hello", "this is ridiculous, get me a real person NOW"]):
+        await client.post(
+            "/api/webchat/messages", json={"client_id": f"w{n}", "text": text}, headers=customer
+        )
+    history = (await client.get("/api/webchat/messages", headers=customer)).json()
+    conversation_id = history["conversation"]["conversation_id"]
+    dewi = await agent_headers(client, *DEWI)
+    response = await client.get(
+        f"/api/agent/conversations/{conversation_id}/decisions", headers=dewi
+    )
+    assert response.status_code == 200, response.text
+    first, second = response.json()["decisions"]
+    assert (first["handover"], first["message"]) == (False, "hello")
+    assert second["handover"] is True
+    assert "explicit_request" in second["reasons"]
+    assert second["rule"] and second["policy_version"]
+    by_name = {s["name"]: s for s in second["signals"]}
+    assert by_name["explicit_request"]["score"] >= 0.5
+    assert by_name["explicit_request"]["evidence"]
+    assert by_name["frustration"]["score"] > 0 and by_name["frustration"]["evidence"]

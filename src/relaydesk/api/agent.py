@@ -87,6 +87,12 @@ async def conversation(
     return await desk.conversation_detail(c, agent, conversation_id, after)
 
 
+@router.get("/conversations/{conversation_id}/decisions")
+async def decisions(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
+    """Why was this handed over (or kept by the bot)? Every decision, with its evidence."""
+    return {"decisions": await desk.decisions(c, agent, conversation_id)}
+
+
 @router.post("/conversations/{conversation_id}/accept")
 async def accept(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
     return await desk.accept(c, agent, conversation_id)

@@ -37,7 +37,9 @@ from relaydesk.store.models import (
     AgentSession,
     Contact,
     Conversation,
+    EscalationDecision,
     Handover,
+    Message,
     QueueEntry,
 )
 
@@ -208,6 +210,36 @@ async def conversation_detail(
             "reasons": handover.reasons if handover else [],
             "messages": [message_view(m, conversation) for m in messages],
         }
+
+
+async def decisions(c: Container, agent: AgentView, conversation_id: str) -> list[dict[str, Any]]:
+    """Every escalation decision of a conversation, oldest first: why it was (or was not)
+    handed over, under which policy version and rule, with each signal's evidence."""
+    async with c.reader() as uow:
+        conversation = await get_conversation(uow, conversation_id)
+        _check_visible(agent, conversation)
+        rows = await uow.session.execute(
+            select(EscalationDecision, Message.body)
+            .outerjoin(Message, Message.id == EscalationDecision.message_id)
+            .where(EscalationDecision.conversation_id == conversation_id)
+            .order_by(EscalationDecision.id)
+        )
+        return [
+            {
+                "turn": row.turn,
+                "message": body,
+                "handover": row.handover,
+                "reasons": row.reasons,
+                "team": row.team,
+                "priority": row.priority,
+                "intent": row.intent,
+                "rule": row.rule,
+                "policy_version": row.policy_version,
+                "signals": row.signals,
+                "at": row.created_at.isoformat(),
+            }
+            for row, body in rows
+        ]
 
 
 def _check_visible(agent: AgentView, conversation: Conversation) -> None:
