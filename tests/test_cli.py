@@ -98,3 +98,15 @@ def test_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "up.db").exists()
+
+
+def test_agents_add(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAYDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    args = ["agents", "add", "--email", "Nina@Example.com", "--name", "Nina", "--teams", "billing"]
+    result = runner.invoke(app, [*args, "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    assert "nina@example.com in billing" in result.output
+    short = runner.invoke(app, [*args, "--password", "short"])
+    assert short.exit_code == 2 and "8 characters" in short.output
+    unknown = runner.invoke(app, [*args[:-1], "nosuchteam", "--password", "long-enough-pw"])
+    assert unknown.exit_code == 2 and "unknown team(s): nosuchteam" in unknown.output

@@ -21,8 +21,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
+agents_app = typer.Typer(help="Agents and their teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
+app.add_typer(agents_app, name="agents")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -98,6 +100,45 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     asyncio.run(run())
     typer.echo(f"database at {revision}: {settings.async_database_url}")
+
+
+@agents_app.command("add")
+def agents_add(
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    name: Annotated[str, typer.Option(help="Name the customer sees.")],
+    teams: Annotated[str, typer.Option(help="Comma-separated team keys; the first is primary.")],
+    capacity: Annotated[int, typer.Option(min=1, max=50, help="Conversations at once.")] = 3,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create an agent (or add teams to an existing one)."""
+    from relaydesk.service import admin
+    from relaydesk.service.bootstrap import bootstrap
+
+    settings = load_settings()
+    keys = [key.strip() for key in teams.split(",") if key.strip()]
+
+    async def run() -> int:
+        container = bootstrap(settings)
+        await container.start()
+        try:
+            await admin.ensure_teams(container)
+            return await admin.create_agent(
+                container, email=email, name=name, password=password, teams=keys, capacity=capacity
+            )
+        finally:
+            await container.stop()
+
+    if len(password) < 8:
+        typer.echo("relaydesk: the password needs at least 8 characters", err=True)
+        raise typer.Exit(2)
+    try:
+        agent_id = asyncio.run(run())
+    except ValueError as exc:
+        typer.echo(f"relaydesk: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"agent {agent_id}: {email.strip().lower()} in {', '.join(keys)}")
 
 
 @policy_app.command("check")

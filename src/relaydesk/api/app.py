@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from relaydesk import __version__
 from relaydesk.api import agent, errors, pages, webchat
 from relaydesk.api.background import Workers
-from relaydesk.service import inbound
+from relaydesk.service import admin, inbound
 from relaydesk.service.bootstrap import Container
 
 
@@ -20,6 +20,7 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
+        await admin.ensure_teams(container)  # a case can always reach a queue that exists
         await inbound.recover(container)
         yield
         await app.state.workers.drain()

@@ -11,10 +11,16 @@ from relaydesk.service.errors import NotFound
 from relaydesk.store.models import Agent, Contact, Conversation, Team, TeamMember
 
 
+def policy_teams(c: Container) -> dict[str, str]:
+    """Every team the escalation policy can send a case to, with a display name."""
+    return {key: DEFAULT_TEAMS.get(key, key.replace("_", " ").title()) for key in c.policy.teams}
+
+
 async def ensure_teams(c: Container, teams: dict[str, str] | None = None) -> None:
+    """Create the teams that do not exist yet (by default: the policy's teams)."""
     async with c.uow() as uow:
         existing = set((await uow.session.execute(select(Team.key))).scalars())
-        for key, name in (teams or DEFAULT_TEAMS).items():
+        for key, name in (teams or policy_teams(c)).items():
             if key not in existing:
                 uow.session.add(
                     Team(key=key, name=name, handle_time_s=c.settings.default_handle_time_s)
