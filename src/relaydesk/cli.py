@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 
+from relaydesk.cli_nlu import nlu_app
 from relaydesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
 agents_app = typer.Typer(help="Agents and their teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
+app.add_typer(nlu_app, name="nlu")
 app.add_typer(agents_app, name="agents")
 
 
@@ -49,6 +51,7 @@ def serve(
     import uvicorn
 
     from relaydesk.api.app import create_app
+    from relaydesk.bot.backends import BackendError
     from relaydesk.escalation.policy import PolicyError
     from relaydesk.service.bootstrap import bootstrap
 
@@ -57,6 +60,9 @@ def serve(
         container = bootstrap(settings)
     except PolicyError as exc:
         typer.echo(f"relaydesk: the escalation policy is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    except BackendError as exc:
+        typer.echo(f"relaydesk: RELAYDESK_NLU_BACKEND: {exc}", err=True)
         raise typer.Exit(2) from None
     if demo:
         agents = asyncio.run(_seed_demo(settings))
@@ -162,12 +168,20 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy YAML f
 def eval_command(
     files: Annotated[list[Path], typer.Argument(help="Scenario files (JSON Lines).")],
     verbose: Annotated[bool, typer.Option(help="Print each scenario's outcome.")] = False,
+    all_channels: Annotated[
+        bool,
+        typer.Option(
+            "--all-channels",
+            help="Also replay every scenario on every channel and report whether the "
+            "decisions agree (channel_consistency, channel_mismatches, channel_overrides).",
+        ),
+    ] = False,
 ) -> None:
     """Play conversation scenarios through the real pipeline and print the scores as JSON."""
     from relaydesk.sim.eval import ScenarioError, run_eval
 
     try:
-        report = asyncio.run(run_eval(files, verbose=verbose))
+        report = asyncio.run(run_eval(files, verbose=verbose, all_channels=all_channels))
     except ScenarioError as exc:
         typer.echo(f"relaydesk eval: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="Escalation policy YAML; empty for the built-in default."
     )
+    nlu_backend: Literal["ngram", "embeddings"] = Field(
+        default="ngram",
+        description="Intent classifier: word and character n-grams (default), or n-grams plus "
+        "MiniLM sentence embeddings (needs `pip install relaydesk[embeddings]`).",
+    )
     commerce_backend: Literal["demo", "http"] = "demo"
     commerce_demo_file: Path | None = None
     commerce_http_url: str | None = None

@@ -39,6 +39,23 @@ ASKS = [
     "bisa dihubungkan ke petugas?",
     "minta CS dong",
     "saya ingin berbicara dengan customer service",
+    # contact verbs in any form, and "to/with" a person when the verb is misspelt
+    "I need help talking with someone",
+    "assistance contacting a live agent",
+    "is it possible to chat with an assistant?",
+    "how to taok to an agent",
+    "get in touch with customer assistance",
+    # a person of the business, one of the business's people
+    "get me someone from your support team",
+    "Is there an actual human working there?",
+    "halo kak, ada admin yang online?",
+    # asking how to reach them
+    "what's the phone number for your customer service?",
+    "customer support e-mail",
+    "what hours is customer support available",
+    "do you have a free phone no to call customer service?",
+    "nomor CS nya berapa ya?",
+    "minta kontak customer service dong",
 ]
 
 
@@ -65,6 +82,14 @@ DOES_NOT_ASK = [
     "I want a refund, your customer service is useless",
     "the agent said I would get a refund",
     "the delivery person left it outside",
+    "the agent said my email was wrong",
+    "I talked to an agent yesterday and they said it would come today",
+    "I spoke with customer service last week and nothing happened",
+    "someone is calling me pretending to be from your company",
+    "someone from your team called me and was rude",
+    "the assistant keeps sending me the same link",
+    "my phone number changed, how do I update it",
+    "I want to talk about my refund",
     "orang kurirnya gak datang",
     # look-alikes that are real words, not typos
     "diskon 50 persen dong",
@@ -107,6 +132,13 @@ def test_confident_intent_alone_fires() -> None:
         make_input("could you pass me along", intent="human_request", confidence=0.9)
     )
     assert result.fired
+
+
+def test_intent_alone_needs_words_about_people() -> None:
+    # A classifier reading "the invoice from Mr. Smith" as a request for a person guesses.
+    text = "I need to find the bills from Mr. Smith"
+    result = explicit_request(make_input(text, intent="human_request", confidence=0.8))
+    assert result.score == 0.0
 
 
 def test_unsure_intent_alone_does_not_fire() -> None:

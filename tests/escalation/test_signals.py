@@ -118,6 +118,8 @@ def test_repeating_the_same_complaint_adds() -> None:
         ("someone is using my card", "fraud"),
         ("this transaction is fraudulent", "fraud"),
         ("ada transaksi yang tidak saya lakukan", "fraud"),
+        ("someone stole my card and bought stuff on your site", "fraud"),
+        ("there's a charge on my card I don't recognise", "fraud"),
         ("someone hacked my account and changed my email!!", "hacked"),
         ("akun saya dibobol", "hacked"),
         ("akun saya diretas orang", "hacked"),
@@ -187,6 +189,30 @@ def test_same_question_again_is_a_loop_even_in_other_words() -> None:
     )
     assert result.score == pytest.approx(0.6)
     assert result.evidence == ("asks order_status again after the bot answered it at turn 1",)
+
+
+def test_the_same_case_back_after_the_customer_closed_it_is_a_loop() -> None:
+    # "ok, I'll try again" closed the case; "failed again, same thing" reopens it.
+    history = [
+        record("payment TX-20041 failed", intent="payment_failed", outcome=A),
+        record("ok I'll top up and try again", intent="affirm", outcome=BotOutcome.RESOLVED),
+    ]
+    result = loop(
+        make_input("it failed again, same thing", intent="payment_failed", history=history)
+    )
+    assert result.fired
+    assert "after the bot's answer at turn 1" in result.evidence
+
+
+def test_a_loop_phrase_about_another_case_after_a_close_is_no_loop_yet() -> None:
+    history = [
+        record("where is order 10001", intent="order_status", outcome=A),
+        record("great, thanks", intent="thanks", outcome=BotOutcome.RESOLVED),
+    ]
+    result = loop(
+        make_input("I tried to pay three times", intent="payment_failed", history=history)
+    )
+    assert not result.fired
 
 
 def test_indonesian_loop_phrases() -> None:

@@ -13,12 +13,20 @@ from datetime import datetime, tzinfo
 
 from relaydesk.bot import replies
 from relaydesk.bot.commerce import CommerceBackend
-from relaydesk.bot.dialogue import Plan, carries_only_ids, plan_turn
+from relaydesk.bot.dialogue import (
+    Plan,
+    asks_to_change_an_order,
+    carries_only_ids,
+    other_segments,
+    plan_turn,
+    rest_after_declined_person,
+    topic_of_words,
+)
 from relaydesk.bot.entities import extract_entities
 from relaydesk.bot.flows.account import account
 from relaydesk.bot.flows.base import Step, Turn
 from relaydesk.bot.flows.conversation import conversation, not_understood
-from relaydesk.bot.flows.delivery import delivery
+from relaydesk.bot.flows.delivery import ORDER_CHANGE, delivery
 from relaydesk.bot.flows.payment import payment
 from relaydesk.bot.intents import (
     ACCOUNT_INTENTS,
@@ -30,7 +38,7 @@ from relaydesk.bot.intents import (
     topic_of,
 )
 from relaydesk.bot.memory import BotMemory
-from relaydesk.bot.nlu import Nlu
+from relaydesk.bot.nlu import DEFAULT_THRESHOLD, Nlu
 from relaydesk.domain.turn import BotTurn, CustomerView, Understanding
 from relaydesk.domain.vocab import BotOutcome
 
@@ -39,7 +47,7 @@ __all__ = ["Bot", "BotMemory"]
 Flow = Callable[[Turn], Awaitable[Step]]
 
 _FLOWS: dict[str, Flow] = {
-    **dict.fromkeys(DELIVERY_INTENTS, delivery),
+    **dict.fromkeys((*DELIVERY_INTENTS, ORDER_CHANGE), delivery),
     **dict.fromkeys(PAYMENT_INTENTS, payment),
     **dict.fromkeys(ACCOUNT_INTENTS, account),
 }
@@ -59,11 +67,7 @@ class Bot:
     ) -> tuple[BotTurn, BotMemory]:
         """Answer one customer message, already masked by `domain.masking` (the service
         warns the customer about what was masked). `now` must be timezone-aware."""
-        open_topic = memory.topic if memory.topic != Topic.GENERAL else None
-        understanding = self.nlu.understand(
-            text, memory.lang or customer.lang, topic=open_topic, expecting=memory.awaiting
-        )
-        understanding = _bare_number_as_order(understanding, text)
+        understanding = _bare_number_as_order(self._understand(text, memory, customer), text)
         plan = plan_turn(understanding, memory, text)
         turn = Turn(
             intent=plan.flow,
@@ -74,7 +78,12 @@ class Bot:
             backend=self.backend,
         )
         step = _acknowledge_repeat(await _run(turn), memory, turn.lang)
-        topic = topic_of(plan.flow) or _topic_of_ids(understanding.entities) or memory.topic
+        topic = (
+            topic_of(plan.flow)
+            or _topic_of_ids(understanding.entities)
+            or (_topic_of_request(plan, text) if memory.topic == Topic.GENERAL else None)
+            or memory.topic
+        )
         bot_turn = BotTurn(
             understanding=_reported(understanding, plan, step),
             outcome=step.outcome,
@@ -85,6 +94,45 @@ class Bot:
             tried=step.tried,
         )
         return bot_turn, _remember(memory, understanding, plan, step, topic)
+
+    def _understand(self, text: str, memory: BotMemory, customer: CustomerView) -> Understanding:
+        open_topic = memory.topic if memory.topic != Topic.GENERAL else None
+
+        def read(words: str) -> Understanding:
+            lang = memory.lang or customer.lang
+            return self.nlu.understand(words, lang, topic=open_topic, expecting=memory.awaiting)
+
+        understanding = read(text)
+        if understanding.intent in ("human_request", OUT_OF_SCOPE):
+            rest = rest_after_declined_person(text)
+            if rest is not None:
+                # "No need for an agent, just tell me where my parcel is": answer the rest.
+                found = read(rest) if rest else replace(understanding, intent="deny")
+                return replace(found, entities={**understanding.entities, **found.entities})
+        if understanding.intent == "greeting" and _unreadable_beside_greeting(text, read):
+            # "hello" in a subject line over a body nobody can read is not a greeting
+            return replace(understanding, intent=OUT_OF_SCOPE, in_scope=False)
+        if understanding.intent == OUT_OF_SCOPE:
+            return self._named_case(text, understanding) or understanding
+        return understanding
+
+    def _named_case(self, text: str, understanding: Understanding) -> Understanding | None:
+        """ "Your delivery is a joke, order 58043 was due Monday": the classifier torn
+        between a complaint and a delivery matter, about the order the message names.
+        Together they clear the NLU's bar, and either way the bot looks that order up."""
+        topic = _topic_of_ids(understanding.entities)
+        if topic is None or asks_to_change_an_order(text, understanding.entities):
+            return None
+        ranking = self.nlu.rank(text)
+        in_topic = [s for s in ranking if topic_of(s.intent) == topic]
+        support = sum(s.confidence for s in in_topic) + sum(
+            s.confidence for s in ranking if s.intent == "complaint"
+        )
+        if ranking[0].intent == OUT_OF_SCOPE or not in_topic or support < DEFAULT_THRESHOLD:
+            return None
+        return replace(
+            understanding, intent=in_topic[0].intent, confidence=round(support, 4), in_scope=True
+        )
 
     def handover_reply(
         self,
@@ -121,6 +169,23 @@ def _topic_of_ids(entities: dict[str, str]) -> str | None:
     if "order_id" in entities:
         return Topic.DELIVERY
     return Topic.PAYMENT if "transaction_id" in entities else None
+
+
+# How sure the NLU must be that a part of a greeting is nothing it knows.
+_UNREADABLE = 0.9
+
+
+def _unreadable_beside_greeting(text: str, read: Callable[[str], Understanding]) -> bool:
+    parts = other_segments(text)
+    if len(parts) < 2:
+        return False
+    readings = [read(part) for part in parts]
+    return any(r.intent == OUT_OF_SCOPE and r.confidence >= _UNREADABLE for r in readings)
+
+
+def _topic_of_request(plan: Plan, text: str) -> str | None:
+    """The subject of a request the bot has no skill for ("a tax invoice": billing's)."""
+    return topic_of_words(text) if plan.intent == OUT_OF_SCOPE else None
 
 
 def _bare_number_as_order(understanding: Understanding, text: str) -> Understanding:

@@ -1,7 +1,8 @@
 """Intent classifiers: a small protocol, and the n-gram model that ships by default.
 
-The protocol is what the NLU needs from any backend (an embeddings model can be added
-behind it later): fit on texts, rank intents for one text with calibrated confidences.
+The protocol is what the NLU needs from any backend: fit on texts, rank intents for one
+text with calibrated confidences. Backends may add batch methods for the benchmark
+(`labels`, `predict_proba`, `oos_scores`); relaydesk.bot.backends describes them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class NgramClassifier:
         self._c, self._folds, self._random_state = c, folds, random_state
         self._labels: tuple[str, ...] = ()
         self._features: list[_OneText] = []
+        self._vectorizers: list[TfidfVectorizer] = []
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The intents, in the column order of `predict_proba`."""
+        return self._labels
 
     def fit(self, texts: Sequence[str], intents: Sequence[str]) -> None:
         smallest = min(Counter(intents).values(), default=0)
@@ -79,20 +86,34 @@ class NgramClassifier:
         self._features = [
             _OneText(v, int(off)) for v, off in zip(vectorizers, offsets, strict=True)
         ]
+        self._vectorizers = vectorizers
 
     def rank(self, text: str) -> list[IntentScore]:
-        if not self._labels:
-            raise RuntimeError("NgramClassifier.rank called before fit")
+        self._check_fitted("rank")
         scores = self._bias.copy()
         for features in self._features:
             indices, values = features(text)
             if len(indices):
                 scores += values @ self._weights[indices]
-        slope, intercept = self._platt
-        probabilities = expit(slope * scores + intercept)
-        probabilities /= probabilities.sum()
+        probabilities = self._calibrate(scores[None, :])[0]
         order = np.argsort(-probabilities, kind="stable")
         return [IntentScore(self._labels[i], float(probabilities[i])) for i in order]
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """`rank`'s probabilities for many texts at once: one row per text, columns in
+        `labels` order. The same numbers as `rank`, through scikit-learn's batch transform."""
+        self._check_fitted("predict_proba")
+        matrix = sparse.hstack([v.transform(texts) for v in self._vectorizers], format="csr")
+        return self._calibrate(np.asarray(matrix @ self._weights) + self._bias)
+
+    def _check_fitted(self, method: str) -> None:
+        if not self._labels:
+            raise RuntimeError(f"NgramClassifier.{method} called before fit")
+
+    def _calibrate(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
+        slope, intercept = self._platt
+        probabilities: NDArray[np.float64] = expit(slope * scores + intercept)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
 class _OneText:

@@ -191,6 +191,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "id": "Saya tidak bisa mengubah alamat pengiriman pesanan {order} sendiri. Petugas "
         "kami bisa mengecek apakah alamatnya masih bisa diubah.",
     },
+    "order_change": {
+        "en": "I can't change order {order} myself. A person from our team can check what "
+        "can still be changed.",
+        "id": "Saya tidak bisa mengubah pesanan {order} sendiri. Petugas kami bisa mengecek "
+        "apa yang masih bisa diubah.",
+    },
     "address_change_delivered": {
         "en": "Order {order} has already been delivered{on_day}, so its address can't be "
         "changed any more. A person from our team can help if something went wrong.",

@@ -13,8 +13,8 @@ from difflib import SequenceMatcher
 
 from relaydesk.domain.turn import EscalationInput, TurnRecord
 from relaydesk.domain.vocab import BotOutcome
-from relaydesk.escalation import lexicon as lx
-from relaydesk.escalation.text import words
+from relaydesk.domain.wording import lexicon as lx
+from relaydesk.domain.wording.text import words
 
 # Outcomes after which the bot has had its go at the request (it did not just ask back).
 _BOT_TRIED = frozenset(
@@ -49,7 +49,8 @@ def repetition(inp: EscalationInput) -> Repetition:
     in_strong = {i for h in strong for i in range(h.start, h.end)}
     weak = [h for h in lx.LOOP_WEAK.find(tokens) if h.start not in in_strong]
     open_turns = _open_turns(inp.history)
-    tried = next((n for n, r in reversed(open_turns) if r.outcome in _BOT_TRIED), None)
+    tried_in = open_turns or (_same_case_before(inp) if strong else [])
+    tried = next((n for n, r in reversed(tried_in) if r.outcome in _BOT_TRIED), None)
     return Repetition(
         strong=tuple(h.evidence for h in strong),
         weak=tuple(h.evidence for h in weak),
@@ -73,6 +74,13 @@ def similar_turn(text: str, history: Sequence[TurnRecord]) -> int | None:
         if quick and matcher.ratio() >= _SIMILAR:
             return number
     return None
+
+
+def _same_case_before(inp: EscalationInput) -> list[tuple[int, TurnRecord]]:
+    """ "It failed again, same thing" after "ok, I'll try again": the case the customer
+    closed is back, and the bot's go at it before the close counts."""
+    intent = inp.turn.understanding.intent
+    return [(n, r) for n, r in enumerate(inp.history, start=1) if r.intent == intent]
 
 
 def _open_turns(history: Sequence[TurnRecord]) -> list[tuple[int, TurnRecord]]:

@@ -14,10 +14,10 @@ from math import prod
 
 from relaydesk.domain.turn import EscalationInput, SignalResult, TurnRecord
 from relaydesk.domain.vocab import Tier
-from relaydesk.escalation import lexicon as lx
-from relaydesk.escalation.person_request import find_person_requests
+from relaydesk.domain.wording import lexicon as lx
+from relaydesk.domain.wording.person_request import find_person_requests, mentions_people
+from relaydesk.domain.wording.text import Hit, Vocabulary, clauses, content_before, words
 from relaydesk.escalation.repetition import repetition
-from relaydesk.escalation.text import Hit, Vocabulary, clauses, content_before, words
 
 EXPLICIT_REQUEST = "explicit_request"
 FRUSTRATION = "frustration"
@@ -68,10 +68,13 @@ def explicit_request(inp: EscalationInput) -> SignalResult:
         return SignalResult(EXPLICIT_REQUEST, 0.0, tuple(f"negated: {n}" for n in negated))
     evidence = [e for ask in asks for e in ask.evidence]
     score = max((ask.score for ask in asks), default=0.0)
-    if by_intent:
+    if by_intent and asks:
         evidence.append(by_intent)
-        confidence = inp.turn.understanding.confidence
-        score = min(1.0, score + 0.1) if asks else 0.5 + 0.4 * confidence
+        score = min(1.0, score + 0.1)
+    elif by_intent and mentions_people(inp.text):
+        # Wording the lexicon does not know ("is anyone real there"), but about people.
+        evidence.append(by_intent)
+        score = 0.5 + 0.4 * inp.turn.understanding.confidence
     return SignalResult(EXPLICIT_REQUEST, score, tuple(dict.fromkeys(evidence)))
 
 

@@ -7,15 +7,19 @@ other module receives what it needs from the `Container` and never asks which on
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from relaydesk.bot.backends import make_classifier
 from relaydesk.bot.bot import Bot
 from relaydesk.bot.commerce import CommerceBackend, DemoBackend, HttpBackend
+from relaydesk.bot.intent_data import load_training_set
 from relaydesk.bot.nlu import Nlu
+from relaydesk.bot.text import for_classifier
 from relaydesk.clock import Clock, SystemClock
 from relaydesk.escalation.engine import EscalationEngine
 from relaydesk.escalation.policy import Policy, load_default_policy, load_policy
@@ -84,6 +88,17 @@ def build_backend(settings: Settings) -> CommerceBackend:
     return DemoBackend.demo_shop()
 
 
+@functools.cache
+def build_nlu(backend: str) -> Nlu:
+    """The bot's NLU on the chosen intent backend, trained once per process."""
+    if backend == "ngram":
+        return Nlu.default()
+    training = load_training_set()
+    classifier = make_classifier(backend)
+    classifier.fit([for_classifier(text) for text in training.texts], training.intents)
+    return Nlu(classifier, training=training)
+
+
 def build_policy(settings: Settings) -> Policy:
     if settings.policy_file is not None:
         return load_policy(settings.policy_file)
@@ -102,14 +117,15 @@ def bootstrap(
     engine = create_engine(url)
     if bus is None:
         bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
+    nlu = build_nlu(settings.nlu_backend)
     return Container(
         settings=settings,
         clock=clock or SystemClock(),
         engine=engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         bus=bus,
-        nlu=Nlu.default(),
-        bot=Bot(Nlu.default(), backend or build_backend(settings), tz=ZoneInfo(settings.timezone)),
+        nlu=nlu,
+        bot=Bot(nlu, backend or build_backend(settings), tz=ZoneInfo(settings.timezone)),
         policy=policy,
         escalation=EscalationEngine(policy),
         write_lock=asyncio.Lock() if is_sqlite(url) else None,

@@ -5,6 +5,12 @@ facts. Turns enter through the inbound pipeline as the channel would deliver the
 chat through a visitor session; channels without an adapter yet through the generic
 inbound path), the bot and escalation engine answer, and the handover is read back from
 the database: its team, priority, reasons and brief, and the agent's view.
+
+With `all_channels`, every scenario is also replayed on every channel, each replay as a
+new customer, and the report says whether the decision (handed over or not, at which
+turn, for which reasons, to which team) was the same everywhere. A difference that a
+per-channel rule of the policy explains ("email:single-failure") is by design: it is
+listed apart, as an override, and does not count against consistency.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import json
 import re
 import tempfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +37,7 @@ from relaydesk.service.bootstrap import Container, bootstrap
 from relaydesk.service.desk import AgentView, conversation_detail
 from relaydesk.settings import Settings
 from relaydesk.sim.scenarios import Scenario, ScenarioError, load
-from relaydesk.store.models import Event, Handover, Message
+from relaydesk.store.models import EscalationDecision, Event, Handover, Message
 
 __all__ = ["ScenarioError", "run_eval"]
 
@@ -47,9 +54,15 @@ class Played:
     entities: dict[str, str] = field(default_factory=dict)
     leaked: list[str] = field(default_factory=list)
     replies_lang_ok: bool = True
+    rule: str | None = None  # the rule of the decision that handed over
+    overrides: list[str] = field(default_factory=list)  # channel rules that decided a turn
 
 
-async def run_eval(files: list[Path], *, verbose: bool = False) -> dict[str, Any]:
+async def run_eval(
+    files: list[Path], *, verbose: bool = False, all_channels: bool = False
+) -> dict[str, Any]:
+    """Play every scenario on its own channel and score it; with `all_channels`, also
+    replay it on every channel and add the consistency of the decisions to the report."""
     scenarios = [scenario for path in files for scenario in load(path)]
     if not scenarios:
         raise ScenarioError("no scenarios in " + ", ".join(map(str, files)))
@@ -61,15 +74,23 @@ async def run_eval(files: list[Path], *, verbose: bool = False) -> dict[str, Any
         try:
             await admin.ensure_teams(c)
             played = []
+            replays: list[list[Played]] = []
             visitors: dict[str, str] = {}
             for scenario in scenarios:
                 result = await play(c, clock, scenario, visitors)
                 played.append(result)
                 if verbose:
                     print(json.dumps(describe(result)))
+                if all_channels:
+                    replays.append(
+                        [await play(c, clock, on_channel(scenario, ch), visitors) for ch in Channel]
+                    )
         finally:
             await c.stop()
-    return score(played)
+    report = score(played)
+    if all_channels:
+        report.update(channel_report(replays))
+    return report
 
 
 async def play(
@@ -134,14 +155,46 @@ def _identity(scenario: Scenario) -> tuple[str, str]:
     return channel.value, f"{scenario.id}"
 
 
+def on_channel(scenario: Scenario, channel: Channel) -> Scenario:
+    """The scenario as a new customer would play it on `channel`: a fresh identity (its
+    own phone, address or account), each turn as that channel carries it."""
+    customer = scenario.customer.model_copy(update={"phone": None, "email": None})
+    if channel is Channel.EMAIL:
+        turns = [as_mail(text, number) for number, text in enumerate(scenario.turns, start=1)]
+    else:
+        # What the customer wrote in a mail, typed into a chat: its subject and body.
+        turns = [email_text(text) for text in scenario.turns]
+    return scenario.model_copy(
+        update={
+            "id": f"{scenario.id}@{channel.value}",
+            "channel": channel,
+            "customer": customer,
+            "turns": turns,
+        }
+    )
+
+
+def as_mail(text: str, number: int) -> str:
+    """A chat message as the e-mail that carries it. The subject is left empty ("Re:" on
+    replies): one of our own words would be text the customer never wrote."""
+    if _is_mail(text):
+        return text
+    return f"Subject: {'Re:' if number > 1 else ''}\n\n{text}"
+
+
+def _is_mail(raw: str) -> bool:
+    head, sep, _ = raw.partition("\n\n")
+    return bool(sep) and head.lower().startswith("subject:")
+
+
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|balas)\s*:\s*)+", re.IGNORECASE)
 
 
 def email_text(raw: str) -> str:
     """What the bot reads of a mail: the subject (without Re:/Fwd:) and the body."""
-    head, sep, body = raw.partition("\n\n")
-    if not sep or not head.lower().startswith("subject:"):
+    if not _is_mail(raw):
         return raw
+    head, _, body = raw.partition("\n\n")
     subject = _SUBJECT_PREFIX.sub("", head.split(":", 1)[1]).strip()
     return f"{subject}\n{body.strip()}" if subject else body.strip()
 
@@ -173,11 +226,22 @@ async def _read_back(c: Container, played: Played, conversation_id: str) -> None
                 )
             ).scalars()
         )
+        rules = [
+            (row.id, row.rule)
+            for row in await uow.session.execute(
+                select(EscalationDecision.id, EscalationDecision.rule).where(
+                    EscalationDecision.conversation_id == conversation_id
+                )
+            )
+        ]
+    channel_rule = f"{played.scenario.channel.value}:"
+    played.overrides = [rule for _, rule in rules if rule and rule.startswith(channel_rule)]
     stored = json.dumps([bodies, events], ensure_ascii=False)
     if handover is not None:
         played.team, played.priority = handover.team, handover.priority
         played.reasons = list(handover.reasons)
         played.entities = dict(handover.brief.get("entities", {}))
+        played.rule = next((rule for id_, rule in rules if id_ == handover.decision_id), None)
         agent = AgentView(0, "eval@relaydesk", "eval", (handover.team,), 1)
         view = await conversation_detail(c, agent, conversation_id)
         stored += json.dumps([handover.brief, view], ensure_ascii=False)
@@ -293,3 +357,60 @@ def score(results: list[Played]) -> dict[str, Any]:
         "masked_ok": _ratio(sum(1 for r in with_masked if not r.leaked), len(with_masked)),
         "failures": failures,
     }
+
+
+# --- the same scenario on every channel -------------------------------------------------
+
+
+def decision_of(played: Played) -> dict[str, Any]:
+    """What must not depend on the channel: handed over or not, when, why, to whom."""
+    return {
+        "handover_turn": played.handover_turn,
+        "reasons": sorted(played.reasons),
+        "team": played.team,
+    }
+
+
+def channel_report(replays: list[list[Played]]) -> dict[str, Any]:
+    """Per scenario, the channels whose decision differs from the others'.
+
+    The reference is the decision most channels reached without a channel rule of the
+    policy. A replay a channel rule decided is left out of the comparison and, where it
+    differs, listed as an override.
+    """
+    consistent = 0
+    mismatches: list[dict[str, Any]] = []
+    overrides: list[dict[str, Any]] = []
+    for plays in replays:
+        general = [p for p in plays if not p.overrides] or plays
+        counts = Counter(json.dumps(decision_of(p), sort_keys=True) for p in general)
+        reference = json.loads(counts.most_common(1)[0][0])
+        differing = False
+        for p in plays:
+            differs = _differences(decision_of(p), reference)
+            if not differs:
+                continue
+            entry = {"id": _scenario_id(p), "channel": p.scenario.channel.value, "differs": differs}
+            if p.overrides:
+                overrides.append({**entry, "rules": sorted(set(p.overrides))})
+            else:
+                mismatches.append(entry)
+                differing = True
+        consistent += not differing
+    return {
+        "channel_consistency": _ratio(consistent, len(replays)),
+        "channel_mismatches": mismatches,
+        "channel_overrides": overrides,
+    }
+
+
+def _differences(got: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: {"here": got[key], "elsewhere": reference[key]}
+        for key in got
+        if got[key] != reference[key]
+    }
+
+
+def _scenario_id(played: Played) -> str:
+    return played.scenario.id.rpartition("@")[0]

@@ -8,7 +8,7 @@ words are one edit away from too many others ("sue" / "see", "hack" / "back").
 
 from __future__ import annotations
 
-from relaydesk.escalation.text import Vocabulary
+from relaydesk.domain.wording.text import Vocabulary
 
 # --- explicit request -----------------------------------------------------------------
 
@@ -17,10 +17,14 @@ PERSON_STRONG = Vocabulary(
     [
         "agent", "agents", "human", "humans", "representative", "rep", "operator",
         "supervisor", "manager", "staff", "admin", "cs", "customer service",
-        "customer care", "customer support", "support team", "live agent", "live person",
+        "customer care", "customer support", "customer assistance", "customer services",
+        "customerservice", "customersupport", "support team", "support staff",
+        "support agent", "service team", "help desk", "helpdesk", "call center",
+        "call centre", "contact center", "contact centre", "live agent", "live person",
         "real person", "real human", "actual person", "actual human", "live chat",
         "agen", "manusia", "petugas", "karyawan", "staf", "layanan pelanggan",
-        "orang asli", "manusia asli", "orang beneran", "pegawai",
+        "orang asli", "manusia asli", "orang beneran", "pegawai", "tim cs", "pimpinan",
+        "person in charge", "someone in charge", "penanggung jawab",
     ],
     fuzzy_min_len=5,
     # Real words one edit from a person word: never read them as typos.
@@ -30,18 +34,29 @@ PERSON_STRONG = Vocabulary(
     ],
 )  # fmt: skip
 
-# Words that may mean a person of the business, or anyone: only with a contact verb.
+# Words that may mean a person of the business, or anyone (or the bot: "assistant"):
+# only with a contact verb.
 PERSON_WEAK = Vocabulary(
-    ["person", "someone", "somebody", "anyone", "anybody", "people", "orang", "seseorang"],
+    [
+        "person", "someone", "somebody", "anyone", "anybody", "people", "assistant",
+        "boss", "orang", "seseorang", "atasan",
+    ],
     fuzzy_min_len=6,
-    not_typos=["persen", "prison", "poison", "parson", "persons"],
-)
+    not_typos=["persen", "prison", "poison", "parson", "persons", "assistance"],
+)  # fmt: skip
 
-# Verbs that ask to be put in touch with someone.
+# Verbs that ask to be put in touch with someone, with the -ing forms people write after
+# "help", "assistance" or "how about" ("help me contacting an agent"). Past forms are
+# left out: "I talked to an agent yesterday" tells a story, it asks for nobody.
 CONTACT_VERBS = Vocabulary(
     [
-        "talk", "speak", "chat", "connect", "transfer", "reach", "call", "contact",
-        "escalate", "forward", "redirect", "put me through", "hand me over", "pass me",
+        "talk", "talking", "speak", "speaking", "chat", "chatting", "connect", "connecting",
+        "transfer", "transferring", "reach", "reaching", "call", "calling", "contact",
+        "contacting", "escalate", "escalating", "forward", "redirect", "phone", "ring",
+        "get in touch", "getting in touch", "be in touch", "reach out", "put me through",
+        "hand me over", "pass me", "pass this", "hand this", "complain to", "komplain ke",
+        "komplain sama", "lapor ke", "ngadu ke", "mengadu ke", "komplain langsung ke",
+        "complain directly to", "speak directly to", "talk directly to",
         "ngomong", "ngobrol", "omong", "kontak", "oper", "telpon", "telepon", "nelpon",
     ],
     fuzzy_min_len=6,
@@ -58,6 +73,45 @@ REQUEST_CUES = Vocabulary(
         "mau", "minta", "tolong", "bisa", "bisakah", "perlu", "pengen", "pingin", "ingin",
         "butuh", "mohon", "tlg", "dong", "cari",
     ]
+)  # fmt: skip
+
+# How a business is reached. Next to a person of the business ("customer service phone
+# number", "what hours customer support is available", "nomor CS"), asking for one of
+# these asks to get through to them.
+CONTACT_POINTS = Vocabulary(
+    [
+        "email", "mail", "e mail", "phone", "number", "hotline", "line", "hours",
+        "opening hours", "open", "available", "availability", "whatsapp", "contact",
+        "contacts", "address", "opening", "operating",
+        "nomor", "nomer", "kontak", "telp", "telepon", "wa", "jam", "buka", "alamat",
+    ]
+)  # fmt: skip
+
+# Ways of reaching the business that, asked for with a contact verb, ask for its people:
+# "do you have a phone line I can call?", "ada nomor yang bisa dihubungi?".
+CONTACT_CHANNELS = frozenset(
+    {"phone", "number", "hotline", "helpline", "line", "whatsapp", "email", "nomor", "nomer",
+     "telepon", "telp", "wa"}
+)  # fmt: skip
+# Openers of a question asking whether something is there or what it is.
+ASKING_OPENERS = Vocabulary(
+    ["do you have", "have you got", "is there", "are there", "what", "whats", "which",
+     "where", "how", "ada", "berapa", "apa", "mana", "gimana", "bagaimana"]
+)  # fmt: skip
+
+# "phone no", "no hp", "no. wa": here "no" is a number, not a negator.
+PHONE_WORDS = frozenset(
+    {"phone", "tel", "telephone", "mobile", "contact", "hp", "wa", "whatsapp", "telp", "hape"}
+)
+
+# Words that show a message is about people or getting through to them at all. The
+# NLU's human_request alone counts only in their presence: a classifier that reads "help
+# me find the invoice from Mr. Smith" as a request for a person is guessing.
+PERSON_TRACES = frozenset(
+    {
+        "bot", "robot", "chatbot", "machine", "automated", "real", "live", "actual",
+        "mesin", "asli", "beneran", "langsung", "sungguhan",
+    }
 )  # fmt: skip
 
 # A negator close before the person word cancels the request: "I don't need an agent".
@@ -130,6 +184,11 @@ URGENT: dict[str, Vocabulary] = {
             "never authorised", "didnt authorize", "didnt authorise", "did not authorize",
             "someone is using my card", "someone used my card", "someone using my card",
             "stolen card", "card was stolen", "card stolen", "identity theft",
+            "stole my card", "stole my credit card", "stole my debit card", "card got stolen",
+            "stolen credit card", "dont recognize", "dont recognise", "do not recognize",
+            "do not recognise", "unrecognized charge", "unrecognised charge",
+            "unrecognized payment", "unrecognized transaction", "kartu dicuri",
+            "kartuku dicuri", "tidak saya kenali", "gak saya kenal", "ga saya kenal",
             "money disappeared", "money is gone", "penipuan", "tidak saya lakukan",
             "bukan saya yang", "tidak pernah melakukan", "gak pernah transaksi",
             "tidak pernah transaksi", "kartu saya dipakai", "kartu saya dicuri",
@@ -183,7 +242,10 @@ LOOP_STRONG = Vocabulary(
         "masih tidak", "masih gak", "masih ga", "masih error", "masih diblokir",
         "masih terkunci", "tetap tidak", "tetap gak", "tetep gak", "gagal terus",
         "sudah 2 kali", "sudah 3 kali", "udah 3 kali", "udah 2 kali", "sudah beberapa kali",
-        "kapan tepatnya", "kapan pastinya", "jawabannya sama",
+        "kapan tepatnya", "kapan pastinya", "jawabannya sama", "itu itu terus",
+        "itu itu aja", "itu itu saja", "gitu gitu aja", "gitu terus", "sama terus",
+        "muter muter", "you keep saying", "keep telling me", "keep repeating",
+        "repeating yourself", "same reply", "same response", "same message",
     ]
 )  # fmt: skip
 

@@ -1,6 +1,12 @@
 import pytest
 
-from relaydesk.escalation.text import Vocabulary, clauses, content_before, within_one_edit, words
+from relaydesk.domain.wording.text import (
+    Vocabulary,
+    clauses,
+    content_before,
+    within_one_edit,
+    words,
+)
 
 
 @pytest.mark.parametrize(
