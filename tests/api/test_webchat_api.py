@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+
 import httpx
 from sqlalchemy import func, select
 
@@ -140,3 +143,53 @@ async def test_talk_to_a_person_hands_over_at_once(client: httpx.AsyncClient) ->
     notice = state["messages"][-1]
     assert notice["sender"] == "system"
     assert "repeat" in notice["text"].lower()
+
+
+async def test_text_no_database_can_store_is_refused_not_crashed(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    headers = await visitor(client)
+    before = await counts(container)
+    for text, why in (("nul \x00 byte", "control characters"), ("half \ud800", "surrogate")):
+        body = json.dumps({"client_id": "bad", "text": text}).encode()
+        response = await client.post(
+            "/api/webchat/messages",
+            content=body,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "text"
+        assert why in response.json()["error"]["message"]
+    name = await client.post("/api/webchat/session", json={"name": "Ri\x00na"})
+    assert name.status_code == 422 and name.json()["error"]["field"] == "name"
+    huge = await client.get("/api/webchat/messages?after=99999999999999999999", headers=headers)
+    assert huge.status_code == 422 and huge.json()["error"]["field"] == "after"
+    login = await client.post("/api/agent/login", json={"email": "a\x00@b.c", "password": "x"})
+    assert login.status_code == 422
+    assert await counts(container) == before
+
+
+async def test_oversized_chunked_body_is_refused(client: httpx.AsyncClient) -> None:
+    headers = await visitor(client)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"client_id": "x", "text": "'
+        for _ in range(10):
+            yield b"z" * 10_000
+        yield b'"}'
+
+    response = await client.post(
+        "/api/webchat/messages",
+        content=chunks(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+async def test_a_malformed_token_is_unauthorized(client: httpx.AsyncClient) -> None:
+    for token in ("x", "0" * 32 + ".\x00" * 10, "../../etc"):
+        response = await client.get(
+            "/api/webchat/messages", headers={"X-Visitor-Token": token.replace("\x00", "%00")}
+        )
+        assert response.status_code == 401

@@ -142,3 +142,52 @@ async def test_reopening_after_resolve_gives_the_conversation_back_to_the_bot(
     assert (await bodies(container, first.conversation_id))[-1][0] == "bot"
     with pytest.raises(Conflict):
         await desk.reply(container, dewi, first.conversation_id, "still there?", None)
+
+
+async def test_teammates_stop_hearing_a_case_once_someone_owns_it(container: Container) -> None:
+    await seed(container)
+    team = container.bus.subscribe(["team:general"])
+    accepted = await inbound.receive_from_identity(
+        container, WA, inbound.Inbound("whatsapp", "agent please", external_id="p1")
+    )
+    await inbound.process(container, accepted.conversation_id)
+    _, dewi = await desk.login(container, "dewi@demo.relaydesk", "demo-dewi")
+    await desk.accept(container, dewi, accepted.conversation_id)
+    while not team.queue.empty():
+        team.queue.get_nowait()  # what the team heard while the case waited: fine
+    await inbound.receive_from_identity(
+        container,
+        WA,
+        inbound.Inbound("whatsapp", "my address is Jl. Melati 7", external_id="p2"),
+    )
+    await desk.reply(container, dewi, accepted.conversation_id, "noted, thanks", None)
+    await desk.hand_back(container, dewi, accepted.conversation_id)
+    heard = [team.queue.get_nowait() for _ in range(team.queue.qsize())]
+    assert [e.type for e in heard if e.type == "message"] == []
+    assert "conversation_status" in [e.type for e in heard]  # the queue view still updates
+
+
+async def test_the_brief_carries_the_newest_lines(container: Container) -> None:
+    from relaydesk.service.conversations import append_message, get_conversation
+
+    first = await inbound.receive_from_identity(
+        container, WA, inbound.Inbound("whatsapp", "hello", external_id="b0")
+    )
+    await inbound.process(container, first.conversation_id)
+    async with container.uow() as uow:
+        conversation = await get_conversation(uow, first.conversation_id, for_update=True)
+        for n in range(250):
+            await append_message(uow, conversation, "customer", f"old line {n}")
+        await uow.commit()
+    newest = "my parcel 55555 never arrived, get me a human"
+    latest = await inbound.receive_from_identity(
+        container,
+        WA,
+        inbound.Inbound("whatsapp", newest, external_id="b1"),
+    )
+    await inbound.process(container, latest.conversation_id)
+    async with container.reader() as uow:
+        handover = (await uow.session.execute(select(Handover))).scalar_one()
+    lines = [line["text"] for line in handover.brief["transcript"]]
+    assert len(lines) == 200
+    assert lines[-1] == newest

@@ -119,6 +119,7 @@ def test_bench_needs_out_of_scope_examples_for_a_threshold(files: dict[str, Path
         ("text\nhello\n", ":1: expected 2 columns"),
         ("text,label\nhello,greet\nbye,leave\nwhat\n", ":4: expected 2 columns"),
         ("text,label\nhello,\n", ":2: empty text or label"),
+        ("id,source,text,intent\n1,web,hello\n", ":2: expected 4 columns (text,intent)"),
         ("", "empty file"),
     ],
 )

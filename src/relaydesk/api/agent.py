@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import Counter
 from typing import Annotated, Any
 
@@ -11,6 +12,8 @@ from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDis
 from pydantic import BaseModel, ConfigDict, Field
 
 from relaydesk.api.deps import SESSION_COOKIE, AgentDep, ContainerDep, agent_token
+from relaydesk.api.fields import MAX_SEQ, ShortText, Text
+from relaydesk.api.webchat import receive_text
 from relaydesk.domain.vocab import AgentPresence
 from relaydesk.service import desk
 from relaydesk.service.bootstrap import Container
@@ -21,14 +24,14 @@ router = APIRouter(prefix="/api/agent", tags=["agent"])
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=320)
+    email: ShortText = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=500)
 
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str
-    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    text: Text
+    client_id: ShortText | None = Field(default=None, min_length=1, max_length=64)
 
 
 class PresenceIn(BaseModel):
@@ -82,7 +85,7 @@ async def conversation(
     conversation_id: str,
     agent: AgentDep,
     c: ContainerDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
 ) -> dict[str, Any]:
     return await desk.conversation_detail(c, agent, conversation_id, after)
 
@@ -125,6 +128,13 @@ class DeskSockets:
         self.open: Counter[int] = Counter()
 
 
+_ONLY_PING = {
+    "type": "error",
+    "code": "invalid_input",
+    "message": 'the desk socket only takes {"type": "ping"}; act through the REST API',
+}
+
+
 @router.websocket("/ws")
 async def desk_socket(ws: WebSocket) -> None:
     c: Container = ws.app.state.container
@@ -144,14 +154,26 @@ async def desk_socket(ws: WebSocket) -> None:
         pump = asyncio.create_task(_pump(ws, subscription))
         try:
             while True:
-                frame = await ws.receive_json()
+                raw = await receive_text(ws)
+                try:
+                    frame = json.loads(raw) if raw is not None else None
+                except (ValueError, RecursionError):
+                    frame = None
                 if isinstance(frame, dict) and frame.get("type") == "ping":
                     await ws.send_json({"type": "pong"})
+                else:
+                    await ws.send_json(
+                        {
+                            "type": "error",
+                            "code": "invalid_input",
+                            "message": 'send {"type": "ping"}',
+                        }
+                    )
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
-    except (WebSocketDisconnect, ValueError):
+    except WebSocketDisconnect:
         pass
     finally:
         subscription.close()

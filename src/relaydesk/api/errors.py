@@ -40,7 +40,11 @@ def install(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """Refuses request bodies over `limit` bytes before anything reads them whole."""
+    """Refuses request bodies over `limit` bytes with 413, declared or chunked.
+
+    The body is read here (it is small by definition) and replayed to the app, so an
+    oversized one is answered before any route or parser sees it.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -52,35 +56,43 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([], message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                await self._refuse(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], None, receive), send)
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
         response = JSONResponse(
             error_body("too_large", f"the request body is over {self.limit} bytes"),
             status_code=413,
         )
-        await response({"type": "http"}, _empty_receive, send)
+        await response(scope, _disconnected, send)
 
 
-class _TooLarge(Exception):
-    pass
+def _replay(bodies: list[Message], last: Message | None, receive: Receive) -> Receive:
+    queue = [*bodies, *([last] if last is not None else [])]
+
+    async def replayed() -> Message:
+        if queue:
+            return queue.pop(0)
+        return await receive()
+
+    return replayed
 
 
-async def _empty_receive() -> Message:
+async def _disconnected() -> Message:
     return {"type": "http.disconnect"}

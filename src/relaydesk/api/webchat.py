@@ -20,9 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from relaydesk.api.deps import ContainerDep, VisitorDep
 from relaydesk.api.errors import describe_validation, error_body
+from relaydesk.api.fields import MAX_SEQ, ShortText, Text
 from relaydesk.domain.vocab import Channel
 from relaydesk.service import inbound, webchat
 from relaydesk.service.bootstrap import Container
+from relaydesk.service.bus import Subscription
+from relaydesk.service.conversations import HISTORY_PAGE
 from relaydesk.service.errors import ServiceError
 
 router = APIRouter(prefix="/api/webchat", tags=["webchat"])
@@ -30,22 +33,22 @@ router = APIRouter(prefix="/api/webchat", tags=["webchat"])
 
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=200)
+    token: ShortText | None = Field(default=None, max_length=200)
+    name: ShortText | None = Field(default=None, max_length=200)
     lang: str | None = Field(default=None, pattern="^(en|id)$")
 
 
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    client_id: str = Field(min_length=1, max_length=64)
-    text: str
+    client_id: ShortText = Field(min_length=1, max_length=64)
+    text: Text
 
 
 class Frame(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: str
-    client_id: str | None = Field(default=None, min_length=1, max_length=64)
-    text: str | None = None
+    type: ShortText
+    client_id: ShortText | None = Field(default=None, min_length=1, max_length=64)
+    text: Text | None = None
 
 
 @router.post("/session")
@@ -55,7 +58,7 @@ async def start_session(body: SessionIn, c: ContainerDep) -> dict[str, Any]:
 
 @router.get("/messages")
 async def get_messages(
-    c: ContainerDep, token: VisitorDep, after: Annotated[int, Query(ge=0)] = 0
+    c: ContainerDep, token: VisitorDep, after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0
 ) -> dict[str, Any]:
     return await webchat.history(c, token, after)
 
@@ -83,10 +86,14 @@ async def talk_to_person(c: ContainerDep, token: VisitorDep) -> dict[str, Any]:
 
 @router.websocket("/ws")
 async def chat_socket(
-    ws: WebSocket, token: str = Query(default=""), after: int = Query(default=0, ge=0)
+    ws: WebSocket, token: str = Query(default=""), after: str = Query(default="0")
 ) -> None:
     c: Container = ws.app.state.container
     await ws.accept()
+    if not after.isdigit() or int(after) > MAX_SEQ:
+        await _error(ws, "invalid_input", f"after: must be a whole number up to {MAX_SEQ}", "after")
+        await ws.close(code=4400)
+        return
     try:
         conversation_id = await webchat.conversation_of(c, token)
     except ServiceError as exc:
@@ -95,13 +102,11 @@ async def chat_socket(
         return
     subscription = c.bus.subscribe([f"conversation:{conversation_id}"])
     try:
-        state = await webchat.history(c, token, after)
-        last_sent = after
-        for message in state["messages"]:
-            await ws.send_json({"type": "message", "message": message})
-            last_sent = max(last_sent, message["seq"])
-        await ws.send_json({"type": "ready", "conversation": state["conversation"]})
-        pump = asyncio.create_task(_pump(ws, subscription, last_sent))
+        # Subscribed before reading the backlog: nothing committed in between is missed,
+        # and the pump skips what the backlog already sent.
+        last_sent, conversation = await _catch_up(ws, c, token, int(after))
+        await ws.send_json({"type": "ready", "conversation": conversation})
+        pump = asyncio.create_task(_pump(ws, c, token, subscription, last_sent))
         try:
             await _read(ws, c, token, conversation_id)
         finally:
@@ -114,14 +119,41 @@ async def chat_socket(
         subscription.close()
 
 
-async def _pump(ws: WebSocket, subscription: Any, last_sent: int) -> None:
-    """Live events to the client, skipping what the backlog already sent."""
+async def _catch_up(
+    ws: WebSocket, c: Container, token: str, after: int
+) -> tuple[int, dict[str, Any] | None]:
+    """Send every stored message after `after`, in order, page by page."""
+    last = after
+    while True:
+        state = await webchat.history(c, token, last)
+        for message in state["messages"]:
+            await ws.send_json({"type": "message", "message": message})
+            last = message["seq"]
+        if len(state["messages"]) < HISTORY_PAGE:
+            return last, state["conversation"]
+
+
+async def _pump(
+    ws: WebSocket, c: Container, token: str, subscription: Subscription, last_sent: int
+) -> None:
+    """Live events to the client, each message exactly once and in order.
+
+    Live events may come out of order (two processes through Redis) or be dropped (a full
+    queue): on a gap, or after an overflow, the client is caught up from the database.
+    """
     while True:
         event = await subscription.get()
+        if subscription.overflowed:
+            subscription.overflowed = False
+            last_sent, _ = await _catch_up(ws, c, token, last_sent)
         if event.type == "message":
-            if event.payload["seq"] <= last_sent:
+            seq = event.payload["seq"]
+            if seq <= last_sent:
                 continue
-            last_sent = event.payload["seq"]
+            if seq > last_sent + 1:
+                last_sent, _ = await _catch_up(ws, c, token, last_sent)
+                continue
+            last_sent = seq
             await ws.send_json({"type": "message", "message": event.payload})
         elif event.type == "conversation_status":
             await ws.send_json({"type": "status", "conversation": event.payload})
@@ -130,10 +162,13 @@ async def _pump(ws: WebSocket, subscription: Any, last_sent: int) -> None:
 async def _read(ws: WebSocket, c: Container, token: str, conversation_id: str) -> None:
     workers = ws.app.state.workers
     while True:
-        raw = await ws.receive_text()
+        raw = await receive_text(ws)
+        if raw is None:
+            await _error(ws, "invalid_input", "binary frames are not supported; send JSON text")
+            continue
         try:
             frame = Frame.model_validate(json.loads(raw))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             await _error(ws, "invalid_input", "the frame is not valid JSON")
             continue
         except ValidationError as exc:
@@ -172,6 +207,15 @@ async def _handle(
         workers.process(c, accepted.conversation_id)
     else:
         await _error(ws, "invalid_input", f"type: unknown frame type {frame.type!r}", "type")
+
+
+async def receive_text(ws: WebSocket) -> str | None:
+    """The next text frame; None for a binary one. Disconnects raise as usual."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text: str | None = message.get("text")
+    return text
 
 
 async def _error(

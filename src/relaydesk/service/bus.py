@@ -144,12 +144,25 @@ class RedisBus(LocalBus):
         await self._redis.aclose()
 
     async def _listen(self) -> None:
-        async with self._redis.pubsub() as pubsub:
-            await pubsub.subscribe(self.CHANNEL)
-            self._ready.set()
-            async for envelope in _messages(pubsub):
-                if envelope["origin"] != self._origin:
-                    self.dispatch(LiveEvent.from_json(envelope["event"]))
+        """Relay remote events for as long as the bus runs, reconnecting after a Redis
+        outage. Events published during an outage are lost to pub/sub; clients catch up
+        from the database when they see a gap in sequence numbers."""
+        delay = 0.5
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.CHANNEL)
+                    self._ready.set()
+                    delay = 0.5
+                    async for envelope in _messages(pubsub):
+                        if envelope["origin"] != self._origin:
+                            self.dispatch(LiveEvent.from_json(envelope["event"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("redis subscription lost; reconnecting in %.1fs", delay, exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
 
 async def _messages(pubsub: Any) -> AsyncIterator[dict[str, Any]]:

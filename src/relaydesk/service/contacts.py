@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from typing import Any
@@ -85,7 +86,12 @@ async def new_visitor(uow: UnitOfWork, name: str | None, lang: str | None) -> tu
     return contact, f"{visitor_id}.{secret}"
 
 
+_VISITOR_TOKEN = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{16,64}")
+
+
 async def visitor_from_token(uow: UnitOfWork, token: str) -> Contact:
+    if not _VISITOR_TOKEN.fullmatch(token):
+        raise Unauthorized("unknown or expired visitor token; start a new chat session")
     visitor_id, _, secret = token.partition(".")
     query = select(ContactIdentity).where(
         ContactIdentity.kind == WEB_VISITOR, ContactIdentity.value == visitor_id

@@ -18,9 +18,15 @@ from relaydesk.service.uow import UnitOfWork
 from relaydesk.store.models import Conversation, Message
 
 
-def topics(conversation: Conversation) -> tuple[str, ...]:
-    found = [f"conversation:{conversation.id}", "desk"]
-    if conversation.team:
+def topics(conversation: Conversation, *, content: bool = True) -> tuple[str, ...]:
+    """Who hears about this conversation live.
+
+    The team hears a case's words only while it waits for them (to read before accepting);
+    once a person owns it, only that person does. Status changes (no text) always reach
+    the team, whose queue view depends on them.
+    """
+    found = [f"conversation:{conversation.id}"]
+    if conversation.team and (not content or Status(conversation.status).is_waiting):
         found.append(f"team:{conversation.team}")
     if conversation.agent_id is not None:
         found.append(f"agent:{conversation.agent_id}")
@@ -53,7 +59,7 @@ def move(
     uow.publish_after_commit(
         LiveEvent(
             "conversation_status",
-            topics(conversation),
+            topics(conversation, content=False),
             conversation_summary(conversation),
         )
     )
@@ -147,8 +153,22 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+async def latest_messages(uow: UnitOfWork, conversation: Conversation, limit: int) -> list[Message]:
+    """The newest `limit` messages, oldest first: what the customer said most recently."""
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id)
+        .order_by(Message.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(list((await uow.session.execute(query)).scalars())))
+
+
+HISTORY_PAGE = 500  # messages per read when a client catches up
+
+
 async def messages_after(
-    uow: UnitOfWork, conversation: Conversation, after_seq: int, limit: int = 500
+    uow: UnitOfWork, conversation: Conversation, after_seq: int, limit: int = HISTORY_PAGE
 ) -> list[Message]:
     query = (
         select(Message)

@@ -29,9 +29,10 @@ from relaydesk.service.conversations import (
     messages_after,
     move,
 )
-from relaydesk.service.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from relaydesk.service.errors import Conflict, Forbidden, Unauthorized
 from relaydesk.service.handover import team_display_name
 from relaydesk.service.uow import UnitOfWork
+from relaydesk.service.validation import clean_text
 from relaydesk.store.models import (
     Agent,
     AgentSession,
@@ -346,14 +347,7 @@ async def _own(uow: UnitOfWork, agent: AgentView, conversation_id: str) -> Conve
 async def reply(
     c: Container, agent: AgentView, conversation_id: str, text: str, client_id: str | None
 ) -> dict[str, Any]:
-    text = text.strip()
-    if not text:
-        raise InvalidInput("the reply is empty", field="text")
-    if len(text) > c.settings.max_message_chars:
-        raise InvalidInput(
-            f"the reply has {len(text)} characters; the limit is {c.settings.max_message_chars}",
-            field="text",
-        )
+    text = clean_text(text, field="text", max_chars=c.settings.max_message_chars)
     async with c.uow() as uow:
         conversation = await _own(uow, agent, conversation_id)
         if client_id is not None:

@@ -14,7 +14,7 @@ from relaydesk.routing import queue as queue_order
 from relaydesk.routing.estimate import estimate_wait_s, wait_minutes
 from relaydesk.service import history as turn_history
 from relaydesk.service.bus import LiveEvent
-from relaydesk.service.conversations import append_message, messages_after, move
+from relaydesk.service.conversations import append_message, latest_messages, move
 from relaydesk.service.uow import UnitOfWork
 from relaydesk.store.models import (
     Agent,
@@ -25,6 +25,8 @@ from relaydesk.store.models import (
     Team,
     TeamMember,
 )
+
+BRIEF_TRANSCRIPT_LINES = 200  # the newest lines: a returning customer's current problem
 
 
 async def hand_over(
@@ -45,7 +47,7 @@ async def hand_over(
     move(uow, conversation, Action.ESCALATE, reasons=reasons, rule=decision.rule)
     transcript = [
         TranscriptLine(m.sender, m.body, m.created_at)
-        for m in await messages_after(uow, conversation, 0, limit=200)
+        for m in await latest_messages(uow, conversation, BRIEF_TRANSCRIPT_LINES)
     ]
     brief = build_brief(
         decision=decision,

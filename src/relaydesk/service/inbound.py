@@ -30,9 +30,9 @@ from relaydesk.service.conversations import (
     message_by_client_id,
     move,
 )
-from relaydesk.service.errors import InvalidInput
 from relaydesk.service.handover import hand_over
 from relaydesk.service.uow import UnitOfWork
+from relaydesk.service.validation import clean_text
 from relaydesk.store.models import Contact, Conversation, EscalationDecision, Message
 
 
@@ -64,16 +64,9 @@ class Accepted:
 
 
 def validate(inbound: Inbound, max_chars: int) -> str:
-    text = inbound.text.strip()
-    if not text:
-        raise InvalidInput("the message is empty", field="text")
-    if len(text) > max_chars:
-        raise InvalidInput(
-            f"the message has {len(text)} characters; the limit is {max_chars}", field="text"
-        )
-    if inbound.client_id is not None and not 1 <= len(inbound.client_id) <= 64:
-        raise InvalidInput("client_id must be 1 to 64 characters", field="client_id")
-    return text
+    if inbound.client_id is not None:
+        clean_text(inbound.client_id, field="client_id", max_chars=64)
+    return clean_text(inbound.text, field="text", max_chars=max_chars)
 
 
 async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Accepted:
@@ -215,6 +208,11 @@ async def _apply(
     assert message is not None
     if message.handled:
         return  # another worker took this turn
+    if not snapshot.reopen and len(conversation.history) != len(snapshot.history):
+        # Another process applied a turn after our snapshot (PostgreSQL reads are not one
+        # snapshot): applying ours would overwrite its history and memory. Leave the
+        # message unhandled; `process` reads again and takes the turn on fresh state.
+        return
     message.handled = True
     if snapshot.reopen:
         if Status(conversation.status).is_open:

@@ -3,8 +3,8 @@
 Protocol (shared/data/README.md, item 3): rows of intent `contact_human_agent` or
 `contact_customer_service` ask for a person, every other row does not; the signal fires
 at 0.5 (`SignalResult.fired`). Measured twice, as tests/escalation does: on the words
-alone (an NLU that could not place the message) and with the bot's own NLU reading,
-which the pipeline feeds to the signal.
+alone (an NLU that could not place the message) and with the bot's own NLU reading on
+the chosen intent backend, which the pipeline feeds to the signal.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from relaydesk.bot.nlu import Nlu
 from relaydesk.domain.turn import BotTurn, CustomerView, EscalationInput, Understanding
 from relaydesk.domain.vocab import BotOutcome
 from relaydesk.escalation.signals import explicit_request
+from relaydesk.service.bootstrap import build_nlu
 from relaydesk.sim.nlu_data import DataError
 
 ASKING = frozenset({"contact_human_agent", "contact_customer_service"})
@@ -70,16 +70,17 @@ def check(
     }
 
 
-def run_check(path: Path, say: Callable[[str], None]) -> dict[str, Any]:
+def run_check(path: Path, backend: str, say: Callable[[str], None]) -> dict[str, Any]:
     rows = read_bitext(path)
     report: dict[str, Any] = {
         "n": len(rows),
         "n_asking": sum(asking for _, asking in rows),
         "fires_at": 0.5,
+        "nlu_backend": backend,
     }
     readings: dict[str, Understand] = {
         "words_only": words_only,
-        "with_bot_nlu": Nlu.default().understand,
+        "with_bot_nlu": build_nlu(backend).understand,
     }
     for name, understand in readings.items():
         say(f"bitext explicit request, {name.replace('_', ' ')}:")

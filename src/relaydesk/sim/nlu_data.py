@@ -53,13 +53,15 @@ def read_labelled_csv(path: Path) -> Labelled:
         if len(header) < 2:
             raise DataError(f"{path}:1: expected 2 columns (text,label), found {len(header)}")
         text_at, label_at = _columns([h.strip().lower() for h in header])
+        width = max(text_at, label_at) + 1
         rows = []
         for row in reader:
             if not row:
                 continue
-            if len(row) < 2:
+            if len(row) < width:
                 raise DataError(
-                    f"{path}:{reader.line_num}: expected 2 columns (text,label), found {len(row)}"
+                    f"{path}:{reader.line_num}: expected {width} columns "
+                    f"({header[text_at]},{header[label_at]}), found {len(row)}"
                 )
             text, label = row[text_at].strip(), row[label_at].strip()
             if not text or not label:
@@ -71,8 +73,11 @@ def read_labelled_csv(path: Path) -> Labelled:
 
 
 def _columns(header: list[str]) -> tuple[int, int]:
-    text = next((header.index(n) for n in TEXT_COLUMNS if n in header), 0)
+    """(text column, label column): known names first, else the first two columns."""
+    text = next((header.index(n) for n in TEXT_COLUMNS if n in header), None)
     label = next((header.index(n) for n in LABEL_COLUMNS if n in header), None)
+    if text is None:
+        text = 1 if label == 0 else 0
     if label is None or label == text:
         label = 1 if text == 0 else 0
     return text, label

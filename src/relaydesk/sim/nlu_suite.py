@@ -49,7 +49,7 @@ def run_suite(data: Path, *, backend: str, seeds: int, say: Say) -> dict[str, An
         say=say,
     )
     say(f"Bitext ({data / BITEXT}): the explicit_request signal")
-    bitext = run_check(data / BITEXT, say)
+    bitext = run_check(data / BITEXT, backend, say)
     return {
         "backend": backend,
         "data": str(data),
