@@ -72,6 +72,7 @@ def test_bench_reports_intent_accuracy_and_latency(files: dict[str, Path]) -> No
     assert report["accuracy"] == pytest.approx(75.0)
     assert 0 <= report["macro_f1"] <= 100 and -100 <= report["mcc"] <= 100
     assert 0 < report["ms_per_message"] <= report["ms_per_message_p95"]
+    assert 0 < report["pipeline_ms_per_message"] <= report["pipeline_ms_per_message_p95"]
     assert [s["seed"] for s in report["per_seed"]] == [0]
     assert "oos" not in report
 
