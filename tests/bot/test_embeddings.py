@@ -170,3 +170,13 @@ def test_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delitem(sys.modules, "relaydesk.bot.embeddings", raising=False)
     with pytest.raises(ImportError, match=r"pip install 'relaydesk\[embeddings\]'"):
         importlib.import_module("relaydesk.bot.embeddings")
+
+
+def test_forget_drops_remembered_embeddings(embeddings: ModuleType) -> None:
+    encoder = embeddings.shared_encoder()
+    encoder.encode(["a message to remember"])
+    assert encoder._cache
+    from relaydesk.bot.backends import forget_remembered_texts
+
+    forget_remembered_texts()
+    assert not encoder._cache

@@ -108,6 +108,11 @@ class Encoder:
                     self._model = load_model(self._model_dir, threads=self._threads)
         return self._model
 
+    def forget(self) -> None:
+        """Drop every remembered embedding (a timing must see messages as new)."""
+        with self._lock:
+            self._cache.clear()
+
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """L2-normalised embeddings, one row per text; new texts in batches of 64."""
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
