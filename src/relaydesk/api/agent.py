@@ -162,13 +162,7 @@ async def desk_socket(ws: WebSocket) -> None:
                 if isinstance(frame, dict) and frame.get("type") == "ping":
                     await ws.send_json({"type": "pong"})
                 else:
-                    await ws.send_json(
-                        {
-                            "type": "error",
-                            "code": "invalid_input",
-                            "message": 'send {"type": "ping"}',
-                        }
-                    )
+                    await ws.send_json(_ONLY_PING)
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

