@@ -12,17 +12,13 @@ The data lives beside the repo; without it the test is skipped, except in CI.
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 import pytest
 
 from relaydesk.bot.nlu import Nlu
-from relaydesk.domain.turn import Understanding
-from relaydesk.escalation.signals import explicit_request
-
-from .builders import make_input
+from relaydesk.sim.explicit_request_check import check, read_bitext, words_only
 
 BITEXT = (
     Path(__file__).resolve().parents[3]
@@ -31,8 +27,7 @@ BITEXT = (
     / "bitext"
     / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
 )
-ASKING = frozenset({"contact_human_agent", "contact_customer_service"})
-TARGET = 0.95
+TARGET = 95.0  # percent, as the benchmark command reports it
 
 
 def _rows() -> list[tuple[str, bool]]:
@@ -40,33 +35,15 @@ def _rows() -> list[tuple[str, bool]]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{BITEXT} is missing: CI must measure on it")
         pytest.skip(f"{BITEXT} not found: the public data lives in shared/, beside the repo")
-    with BITEXT.open(encoding="utf-8", newline="") as f:
-        return [(row["instruction"], row["intent"] in ASKING) for row in csv.DictReader(f)]
-
-
-def _words_only(text: str) -> Understanding:
-    return Understanding(lang="en", intent="out_of_scope", confidence=0.2, in_scope=False)
+    return read_bitext(BITEXT)
 
 
 @pytest.mark.parametrize("reading", ["words only", "with the NLU"])
 def test_explicit_request_recall_and_precision_on_bitext(reading: str) -> None:
     rows = _rows()
-    understand = Nlu.default().understand if reading == "with the NLU" else _words_only
-    tp = fp = fn = 0
-    missed: list[str] = []
-    wrong: list[str] = []
-    for text, asking in rows:
-        u = understand(text)
-        inp = make_input(text, intent=u.intent, confidence=u.confidence, lang=u.lang)
-        fired = explicit_request(inp).fired
-        tp += fired and asking
-        fp += fired and not asking
-        fn += asking and not fired
-        if asking and not fired:
-            missed.append(text)
-        elif fired and not asking:
-            wrong.append(text)
-    recall, precision = tp / (tp + fn), tp / (tp + fp)
-    assert tp + fn == sum(asking for _, asking in rows) > 300
-    assert recall >= TARGET, f"recall {recall:.4f}; missed e.g. {missed[:10]}"
-    assert precision >= TARGET, f"precision {precision:.4f}; fired on e.g. {wrong[:10]}"
+    understand = Nlu.default().understand if reading == "with the NLU" else words_only
+    examples: list[str] = []
+    found = check(rows, understand, examples.append)
+    assert found["true_positives"] + found["false_negatives"] == sum(a for _, a in rows) > 300
+    assert found["recall"] >= TARGET, f"recall {found['recall']}; {examples}"
+    assert found["precision"] >= TARGET, f"precision {found['precision']}; {examples}"
