@@ -17,7 +17,7 @@ ALLOWED = {
     "routing": {"domain"},
     "store": {"domain"},
 }
-TOP_LEVEL = {"clock", "settings", "__init__"}
+TOP_LEVEL = {"clock", "settings", "config_file", "__init__"}
 
 
 def project_imports(path: Path) -> set[str]:

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="Escalation policy YAML; empty for the built-in default."
     )
+    routing_file: Path | None = Field(
+        default=None,
+        description="Routing YAML (teams' offers, overflow, hours); empty for the built-in one.",
+    )
+    presence_grace_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="An agent whose every desk connection closed is offline after this long.",
+    )
     nlu_backend: Literal["ngram", "embeddings"] = Field(
         default="ngram",
         description="Intent classifier: word and character n-grams (default), or n-grams plus "
@@ -82,8 +91,10 @@ class Settings(BaseSettings):
                 "commerce_backend=http needs RELAYDESK_COMMERCE_HTTP_URL and "
                 "RELAYDESK_COMMERCE_HTTP_TOKEN"
             )
-        if self.policy_file is not None and not self.policy_file.is_file():
-            raise ValueError(f"policy_file {self.policy_file} does not exist")
+        for name in ("policy_file", "routing_file"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{name} {path} does not exist")
         return self
 
     @property

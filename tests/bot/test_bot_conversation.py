@@ -154,13 +154,6 @@ def test_nlu_default_is_shared_and_the_bot_exposes_it():
     assert bot.nlu is Nlu.default()
 
 
-def test_handover_reply_in_the_conversations_language(nlu: Nlu):
-    bot = Bot(nlu, DemoBackend())
-    text = bot.handover_reply(BotMemory(lang="id"), "Logistik", position=2, wait_minutes=3)
-    assert "tim Logistik" in text and "antrean nomor 2" in text and "sekitar 3 menit" in text
-    assert "Logistics" in bot.handover_reply(BotMemory(), "Logistics")
-
-
 def test_memory_after_every_turn_round_trips(conversation: Start):
     chat = conversation()
 

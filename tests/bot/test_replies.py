@@ -42,24 +42,27 @@ def test_an_unknown_language_falls_back_to_english():
 
 
 def test_handover_notice_says_who_where_how_long_and_no_repeating():
-    en = handover_notice("en", "Billing", 3, 4.2)
+    en = handover_notice("en", "Billing", 3, 252)
     assert "a person from our Billing team" in en
     assert "number 3 in the queue" in en
-    assert "about 5 minutes" in en
+    assert "within about 5 minutes" in en
     assert "won't need to repeat anything" in en
-    id_ = handover_notice("id", "Billing", 3, 4.2)
-    assert "tim Billing" in id_ and "antrean nomor 3" in id_ and "sekitar 5 menit" in id_
+    id_ = handover_notice("id", "Billing", 3, 252)
+    assert "tim Billing" in id_ and "antrean nomor 3" in id_ and "dalam sekitar 5 menit" in id_
     assert "tidak perlu mengulanginya" in id_
 
 
 @pytest.mark.parametrize(
     ("position", "wait", "expected_en", "expected_id"),
     [
-        (1, 0.5, "You're next in the queue; the wait is less than a minute.",
-         "Anda berikutnya di antrean; perkiraan waktu tunggu kurang dari 1 menit."),
-        (4, None, "You're number 4 in the queue, and they'll reply as soon as they're free.",
-         "Anda di antrean nomor 4, dan petugas akan membalas secepatnya."),
-        (None, 130, "The wait is about 3 hours.", "Perkiraan waktu tunggu sekitar 3 jam."),
+        (1, 75, "You're next in the queue; someone should be with you within about 75 seconds.",
+         "Anda berikutnya di antrean; petugas akan membalas dalam sekitar 75 detik."),
+        (1, 0, "You're next in the queue; someone should be with you in a moment.",
+         "Anda berikutnya di antrean; petugas akan membalas sebentar lagi."),
+        (4, None, "You're number 4 in the queue. Everyone on the team is busy or away",
+         "Anda di antrean nomor 4. Semua petugas sedang sibuk"),
+        (None, 130 * 60, "Someone should be with you within about 3 hours.",
+         "Petugas akan membalas dalam sekitar 3 jam."),
         (None, None, "They'll reply as soon as they're free.", "Petugas akan membalas secepatnya."),
     ],
 )  # fmt: skip

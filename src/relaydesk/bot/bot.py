@@ -134,16 +134,6 @@ class Bot:
             understanding, intent=in_topic[0].intent, confidence=round(support, 4), in_scope=True
         )
 
-    def handover_reply(
-        self,
-        memory: BotMemory,
-        team_name: str,
-        position: int | None = None,
-        wait_minutes: float | None = None,
-    ) -> str:
-        """What the customer reads when the case goes to a person, in their language."""
-        return replies.handover_notice(memory.lang or "en", team_name, position, wait_minutes)
-
 
 async def _run(turn: Turn) -> Step:
     if flow := _FLOWS.get(turn.intent):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 _WEEKDAYS = {
@@ -81,6 +81,37 @@ def wait(minutes: float, lang: str) -> str:
         return f"sekitar {n} menit" if lang == "id" else f"about {n} minute{'s' * (n != 1)}"
     hours = math.ceil(minutes / 60)
     return f"sekitar {hours} jam" if lang == "id" else f"about {hours} hours"
+
+
+def wait_within(seconds: float, lang: str) -> str:
+    """A promised wait as said to a customer ("within about 4 minutes"); the figure is
+    already rounded up by the router (routing.estimate.told_seconds)."""
+    lang = _lang(lang)
+    if seconds <= 0:
+        return "sebentar lagi" if lang == "id" else "in a moment"
+    if seconds < 120:
+        n = math.ceil(seconds)
+        return f"dalam sekitar {n} detik" if lang == "id" else f"within about {n} seconds"
+    if seconds < 5400:
+        n = math.ceil(seconds / 60)
+        return f"dalam sekitar {n} menit" if lang == "id" else f"within about {n} minutes"
+    n = math.ceil(seconds / 3600)
+    return f"dalam sekitar {n} jam" if lang == "id" else f"within about {n} hours"
+
+
+def opening(local: datetime, now_local: datetime, lang: str) -> str:
+    """When a closed team opens, in the team's own time ("tomorrow at 08:00 WIB")."""
+    lang = _lang(lang)
+    at = f"{local:%H:%M} {local.tzname() or ''}".strip()
+    days = (local.date() - now_local.date()).days
+    if days == 0:
+        return f"hari ini pukul {at}" if lang == "id" else f"today at {at}"
+    if days == 1:
+        return f"besok pukul {at}" if lang == "id" else f"tomorrow at {at}"
+    day, month = _WEEKDAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
+    if lang == "id":
+        return f"hari {day}, {local.day} {month} pukul {at}"
+    return f"on {day} {local.day} {month} at {at}"
 
 
 def _lang(lang: str) -> str:

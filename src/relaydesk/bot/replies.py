@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from relaydesk.bot.formatting import wait
+from relaydesk.bot.formatting import wait_within
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {
     # --- conversation -------------------------------------------------------------------
@@ -372,24 +372,73 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "perlu mengulanginya.",
     },
     "queue_position_wait": {
-        "en": "You're number {position} in the queue; the wait is {wait}.",
-        "id": "Anda di antrean nomor {position}; perkiraan waktu tunggu {wait}.",
+        "en": "You're number {position} in the queue; someone should be with you {wait}.",
+        "id": "Anda di antrean nomor {position}; petugas akan membalas {wait}.",
     },
     "queue_next_wait": {
-        "en": "You're next in the queue; the wait is {wait}.",
-        "id": "Anda berikutnya di antrean; perkiraan waktu tunggu {wait}.",
+        "en": "You're next in the queue; someone should be with you {wait}.",
+        "id": "Anda berikutnya di antrean; petugas akan membalas {wait}.",
     },
     "queue_position": {
-        "en": "You're number {position} in the queue, and they'll reply as soon as they're free.",
-        "id": "Anda di antrean nomor {position}, dan petugas akan membalas secepatnya.",
+        "en": "You're number {position} in the queue. Everyone on the team is busy or away "
+        "right now; they'll reply as soon as someone is free.",
+        "id": "Anda di antrean nomor {position}. Semua petugas sedang sibuk atau tidak di "
+        "tempat; mereka akan membalas begitu ada yang senggang.",
     },
     "queue_wait": {
-        "en": "The wait is {wait}.",
-        "id": "Perkiraan waktu tunggu {wait}.",
+        "en": "Someone should be with you {wait}.",
+        "id": "Petugas akan membalas {wait}.",
     },
     "queue_unknown": {
         "en": "They'll reply as soon as they're free.",
         "id": "Petugas akan membalas secepatnya.",
+    },
+    "queue_update": {
+        "en": "Update: {queue}",
+        "id": "Info terbaru: {queue}",
+    },
+    "team_closed": {
+        "en": "Our {team} team is closed right now and opens {opens}. You're number "
+        "{position} in line and will be among the first helped then. If you'd rather not "
+        "wait here, reply with your email address and we'll write to you there.",
+        "id": "Tim {team} kami sedang tutup dan buka {opens}. Anda di antrean nomor "
+        "{position} dan akan didahulukan saat buka. Kalau tidak ingin menunggu di sini, "
+        "balas dengan alamat email Anda dan kami akan menghubungi lewat email.",
+    },
+    "team_open": {
+        "en": "Our {team} team is open now. {queue}",
+        "id": "Tim {team} kami sudah buka. {queue}",
+    },
+    "follow_up_noted": {
+        "en": "Thanks, we'll write to you at {email}. You keep your place here too.",
+        "id": "Terima kasih, kami akan menghubungi Anda di {email}. Tempat Anda di antrean "
+        "tetap aman.",
+    },
+    "still_there": {
+        "en": "Are you still there? Reply with anything to keep your place in the queue.",
+        "id": "Apakah Anda masih di sana? Balas apa saja agar tempat Anda di antrean tetap aman.",
+    },
+    "abandoned": {
+        "en": "We've closed this chat because we didn't hear back. Write to us any time and "
+        "we'll pick it up from here.",
+        "id": "Percakapan ini kami tutup karena tidak ada balasan. Silakan kirim pesan kapan "
+        "saja dan kami lanjutkan dari sini.",
+    },
+    "requeued": {
+        "en": "Sorry for the wait: {agent} had to step away. You're first in line for the "
+        "next person, who will see everything so far.",
+        "id": "Mohon maaf menunggu: {agent} harus meninggalkan percakapan. Anda paling depan "
+        "di antrean untuk petugas berikutnya, yang bisa melihat semua percakapan sejauh ini.",
+    },
+    "transferred_team": {
+        "en": "{agent} is passing you to our {team} team, who will see everything so far. {queue}",
+        "id": "{agent} meneruskan Anda ke tim {team} kami, yang bisa melihat semua percakapan "
+        "sejauh ini. {queue}",
+    },
+    "transferred_agent": {
+        "en": "{agent} is passing you to {to_agent}, who will see everything so far.",
+        "id": "{agent} meneruskan Anda ke {to_agent}, yang bisa melihat semua percakapan "
+        "sejauh ini.",
     },
     "agent_joined": {
         "en": "{agent} from {team} has joined the conversation.",
@@ -437,21 +486,27 @@ def fragment(key: str, lang: str, **fields: object) -> str:
     return _pick(FRAGMENTS[key], lang).format(**fields)
 
 
-def handover_notice(
-    lang: str, team_name: str, position: int | None, wait_minutes: float | None
-) -> str:
-    """What the customer reads when a person takes over: who, their place in the queue,
-    about how long, and that they need not repeat anything. Either estimate may be unknown."""
-    if position is not None and wait_minutes is not None:
+def queue_status(lang: str, position: int | None, wait_s: float | None) -> str:
+    """Their place and the promised wait; either may be unknown (None)."""
+    if position is not None and wait_s is not None:
         key = "queue_next_wait" if position <= 1 else "queue_position_wait"
-        queue = say(key, lang, position=position, wait=wait(wait_minutes, lang))
-    elif position is not None:
-        queue = say("queue_position", lang, position=position)
-    elif wait_minutes is not None:
-        queue = say("queue_wait", lang, wait=wait(wait_minutes, lang))
-    else:
-        queue = say("queue_unknown", lang)
-    return say("handover", lang, team=team_name, queue=queue)
+        return say(key, lang, position=position, wait=wait_within(wait_s, lang))
+    if position is not None:
+        return say("queue_position", lang, position=position)
+    if wait_s is not None:
+        return say("queue_wait", lang, wait=wait_within(wait_s, lang))
+    return say("queue_unknown", lang)
+
+
+def handover_notice(lang: str, team_name: str, position: int | None, wait_s: float | None) -> str:
+    """What the customer reads when a person takes over: who, their place in the queue,
+    about how long (a wait they will most likely beat), and that they need not repeat
+    anything."""
+    return say("handover", lang, team=team_name, queue=queue_status(lang, position, wait_s))
+
+
+def queue_update_notice(lang: str, position: int, wait_s: float | None) -> str:
+    return say("queue_update", lang, queue=queue_status(lang, position, wait_s))
 
 
 def agent_joined_notice(lang: str, agent: str, team_name: str) -> str:

@@ -36,7 +36,8 @@ class Action(StrEnum):
     OFFER = "offer"  # the router offers the case to one agent
     DECLINE = "decline"  # the agent declined, or the offer expired
     ACCEPT = "accept"  # an agent takes the case (from an offer or straight from the queue)
-    TRANSFER = "transfer"  # the agent (or their going offline) puts it back in a queue
+    TRANSFER = "transfer"  # the agent sends it to another team or agent, with a note
+    REQUEUE = "requeue"  # the agent went offline or never replied: back to the queue, in front
     RESOLVE = "resolve"  # solved: by the bot, or by the agent
     HAND_BACK = "hand_back"  # the agent gives the conversation back to the bot
     ABANDON = "abandon"  # the customer left while waiting
@@ -51,6 +52,7 @@ TRANSITIONS: dict[tuple[Action, Status], Status] = {
     (Action.ACCEPT, Status.QUEUED): Status.ASSIGNED,
     (Action.ACCEPT, Status.OFFERED): Status.ASSIGNED,
     (Action.TRANSFER, Status.ASSIGNED): Status.QUEUED,
+    (Action.REQUEUE, Status.ASSIGNED): Status.QUEUED,
     (Action.RESOLVE, Status.BOT): Status.RESOLVED,
     (Action.RESOLVE, Status.ASSIGNED): Status.RESOLVED,
     (Action.HAND_BACK, Status.ASSIGNED): Status.BOT,

@@ -21,6 +21,10 @@ class EventType(StrEnum):
     AGENT_ASSIGNED = "agent_assigned"
     AGENT_REPLIED = "agent_replied"
     TRANSFERRED = "transferred"
+    REQUEUED = "requeued"  # the agent went offline or missed the first-reply limit
+    AGENT_NUDGED = "agent_nudged"  # accepted but no first reply yet
+    CUSTOMER_CHECKED_IN = "customer_checked_in"  # "are you still there?"
+    FOLLOW_UP_REQUESTED = "follow_up_requested"  # an email address to answer at, off hours
     HANDED_BACK = "handed_back"
     CUSTOMER_ABANDONED = "customer_abandoned"
     RESOLVED = "resolved"
@@ -37,6 +41,7 @@ ACTION_EVENTS: dict[Action, EventType] = {
     Action.DECLINE: EventType.OFFER_DECLINED,
     Action.ACCEPT: EventType.AGENT_ASSIGNED,
     Action.TRANSFER: EventType.TRANSFERRED,
+    Action.REQUEUE: EventType.REQUEUED,
     Action.RESOLVE: EventType.RESOLVED,
     Action.HAND_BACK: EventType.HANDED_BACK,
     Action.ABANDON: EventType.CUSTOMER_ABANDONED,

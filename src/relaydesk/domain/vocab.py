@@ -34,11 +34,16 @@ class Priority(StrEnum):
         return _PRIORITY_RANK[self]
 
     @classmethod
+    def of_rank(cls, rank: int) -> Priority:
+        return _RANK_PRIORITY[rank]
+
+    @classmethod
     def highest(cls, *priorities: Priority) -> Priority:
         return max(priorities, key=lambda p: p.rank)
 
 
 _PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+_RANK_PRIORITY = {rank: priority for priority, rank in _PRIORITY_RANK.items()}
 
 
 class Reason(StrEnum):

@@ -23,14 +23,10 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from relaydesk.config_file import ConfigError, ConfigIssue, load_model, read_text
 from relaydesk.escalation.policy_checks import check_policy
 from relaydesk.escalation.schema import Policy
-from relaydesk.escalation.yaml_lines import Loc, compose, duplicate_keys, line_of
 
 __all__ = [
     "Policy",
@@ -43,28 +39,11 @@ __all__ = [
 
 DEFAULT_POLICY = "default_policy.yaml"
 
-
-class PolicyIssue(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    source: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+PolicyIssue = ConfigIssue
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigError):
     """A policy that cannot be used; `issues` lists every mistake found, in file order."""
-
-    def __init__(self, issues: list[PolicyIssue]) -> None:
-        self.issues = sorted(issues, key=lambda i: (i.line or 0, i.field))
-        super().__init__("\n".join(str(i) for i in self.issues))
 
 
 def load_policy(path_or_text: str | Path, *, source: str | None = None) -> Policy:
@@ -88,60 +67,14 @@ def load_default_policy() -> Policy:
 
 
 def _load(text: str, source: str) -> Policy:
-    try:
-        root = compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PolicyError([_syntax_issue(error, source)]) from error
-    issues = [
-        PolicyIssue(source=source, line=line, field=_field(loc), message="key given twice")
-        for loc, line in duplicate_keys(root)
-    ]
-    if not isinstance(data, dict):
-        message = "a policy is a mapping with version, teams, rules, ..."
-        raise PolicyError([*issues, PolicyIssue(source=source, line=1, field="", message=message)])
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as error:
-        issues += [_schema_issue(e, root, source) for e in error.errors()]
-        raise PolicyError(issues) from error
-    for loc, message in check_policy(policy):
-        issues.append(
-            PolicyIssue(source=source, line=line_of(root, loc), field=_field(loc), message=message)
-        )
-    if issues:
-        raise PolicyError(issues)
-    return policy
-
-
-def _syntax_issue(error: yaml.YAMLError, source: str) -> PolicyIssue:
-    mark = getattr(error, "problem_mark", None)
-    line = mark.line + 1 if mark is not None else None
-    words = [getattr(error, "problem", None), getattr(error, "context", None)]
-    detail = "; ".join(w for w in words if w) or str(error)
-    return PolicyIssue(source=source, line=line, field="", message=f"YAML syntax error: {detail}")
-
-
-def _schema_issue(error: Any, root: yaml.Node | None, source: str) -> PolicyIssue:
-    loc = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("["))]
-    kind, value = error["type"], error.get("input")
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required key missing"
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if kind != "value_error" and isinstance(value, str | int | float | bool):
-            message += f" (got {value!r})"
-    return PolicyIssue(source=source, line=line_of(root, loc), field=_field(loc), message=message)
-
-
-def _field(loc: Loc) -> str:
-    """("rules", 2, "then", "team") -> "rules[2].then.team"."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return load_model(
+        text,
+        source,
+        Policy,
+        shape="a policy is a mapping with version, teams, rules, ...",
+        checks=check_policy,
+        error=PolicyError,
+    )
 
 
 def check_policy_file(path: str | Path) -> list[str]:
@@ -161,9 +94,4 @@ def _looks_like_path(text: str) -> bool:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError(
-            [PolicyIssue(source=str(path), line=None, field="", message=f"cannot read: {error}")]
-        ) from error
+    return read_text(path, PolicyError)

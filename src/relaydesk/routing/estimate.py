@@ -1,29 +1,73 @@
-"""A first wait estimate from the place in the queue and the people able to answer.
+"""What a waiting customer is promised: their place, and a wait they will most likely beat.
 
-With `free` open slots the first `free` cases are picked up at once; behind them, each of
-`servers` slots frees up about once per handle time. The router's queueing-theory
-estimates (Erlang C/A, the 80th percentile) replace this in the routing work.
+The promise is the 80th percentile of the customer's remaining wait, not the mean (a mean
+is broken about half the time): with every slot busy, the customer is answered after
+the cases ahead of them clear and one more slot frees up, each step taking an exponential
+time whose rate is the team's live service rate plus the abandonment of those ahead
+(`erlang.remaining_wait_quantile`). It is then rounded UP to what a person says
+("within about 75 seconds", "within about 4 minutes"), so the words never promise less
+than the figure.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+from relaydesk.routing.erlang import remaining_wait_quantile
+
+PROMISE_QUANTILE = 0.8
 
 
-def estimate_wait_s(position: int, servers: int, free: int, handle_time_s: float) -> float | None:
-    """Seconds until a person answers, or None when nobody is online to answer."""
+@dataclass(frozen=True)
+class Promise:
+    position: int  # 1-based place in the team's queue
+    wait_s: float | None  # the promised wait as told; 0: now; None: nobody is online
+
+    @property
+    def minutes(self) -> int | None:
+        """Whole minutes, for wording that speaks in minutes (at least one)."""
+        return None if self.wait_s is None else max(1, math.ceil(self.wait_s / 60))
+
+
+def promise(
+    position: int,
+    servers: int,
+    free: int,
+    handle_time_s: float,
+    patience_s: float | None,
+    quantile: float = PROMISE_QUANTILE,
+) -> Promise:
+    """The promise for the case at `position` when the team's online agents have
+    `servers` slots in all, `free` of them open right now."""
     if position < 1:
         raise ValueError("position is 1-based")
     if servers <= 0:
-        return None
+        return Promise(position, None)
     if position <= free:
+        return Promise(position, 0.0)
+    # The free slots take the first cases; from then on every slot is busy.
+    ahead = position - 1 - free
+    seconds = remaining_wait_quantile(ahead, servers, handle_time_s, patience_s, quantile)
+    return Promise(position, told_seconds(seconds))
+
+
+def told_seconds(seconds: float) -> float:
+    """Rounded up the way a person would say it: to 15 s under two minutes, to the
+    minute under half an hour, to five minutes beyond."""
+    if seconds <= 0:
         return 0.0
-    ahead = position - free
-    return math.ceil(ahead / servers) * handle_time_s
+    step = 15 if seconds < 120 else 60 if seconds < 1800 else 300
+    return float(math.ceil(seconds / step) * step)
 
 
-def wait_minutes(seconds: float | None) -> int | None:
-    """What to tell a customer: whole minutes, at least one."""
-    if seconds is None:
-        return None
-    return max(1, math.ceil(seconds / 60))
+def changed_meaningfully(old: Promise, new: Promise) -> bool:
+    """Worth telling the customer again: a better place in line, or a promised wait
+    that moved by a quarter (at least 30 seconds), or someone now being online or not."""
+    if new.position < old.position:
+        return True
+    if (old.wait_s is None) != (new.wait_s is None):
+        return True
+    if old.wait_s is None or new.wait_s is None:
+        return False
+    return abs(new.wait_s - old.wait_s) >= max(30.0, 0.25 * old.wait_s)

@@ -24,6 +24,7 @@ from relaydesk.clock import Clock, SystemClock
 from relaydesk.escalation.engine import EscalationEngine
 from relaydesk.escalation.policy import Policy, load_default_policy, load_policy
 from relaydesk.service.bus import Bus, LocalBus, RedisBus
+from relaydesk.service.routing_config import RoutingConfig, load_default_routing, load_routing
 from relaydesk.service.uow import UnitOfWork
 from relaydesk.settings import Settings
 from relaydesk.store.db import create_engine, is_sqlite, migrate
@@ -40,7 +41,11 @@ class Container:
     bot: Bot
     policy: Policy
     escalation: EscalationEngine
+    routing: RoutingConfig
     write_lock: asyncio.Lock | None
+    # Set when something changed that the router should look at now (a case queued, an
+    # agent freed up); the scheduler loop also looks every second regardless.
+    routing_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     _conversation_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -53,6 +58,9 @@ class Container:
     def reader(self) -> UnitOfWork:
         """A unit of work that only reads (never blocks behind the SQLite writer)."""
         return UnitOfWork(self.sessions, self.bus, self.clock, None)
+
+    def wake_router(self) -> None:
+        self.routing_wakeup.set()
 
     def conversation_lock(self, conversation_id: str) -> asyncio.Lock:
         """Serialises bot turns of one conversation inside this process."""
@@ -105,6 +113,12 @@ def build_policy(settings: Settings) -> Policy:
     return load_default_policy()
 
 
+def build_routing(settings: Settings) -> RoutingConfig:
+    if settings.routing_file is not None:
+        return load_routing(settings.routing_file)
+    return load_default_routing()
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -112,7 +126,9 @@ def bootstrap(
     backend: CommerceBackend | None = None,
     bus: Bus | None = None,
 ) -> Container:
-    policy = build_policy(settings)  # a broken policy stops the start before anything is written
+    # A broken policy or routing file stops the start before anything is written.
+    policy = build_policy(settings)
+    routing = build_routing(settings)
     url = settings.async_database_url
     engine = create_engine(url)
     if bus is None:
@@ -128,5 +144,6 @@ def bootstrap(
         bot=Bot(nlu, backend or build_backend(settings), tz=ZoneInfo(settings.timezone)),
         policy=policy,
         escalation=EscalationEngine(policy),
+        routing=routing,
         write_lock=asyncio.Lock() if is_sqlite(url) else None,
     )

@@ -39,14 +39,17 @@ def move(
     action: Action,
     *,
     reasons: list[str] | None = None,
+    event: EventType | None = None,
     **data: Any,
 ) -> Status:
+    """Apply `action`; the event-log row is the action's own unless `event` says which
+    (an offer that expired rather than was declined, say)."""
     before = Status(conversation.status)
     after = transition(before, action)
     conversation.status = after.value
     conversation.updated_at = uow.now
     uow.log(
-        ACTION_EVENTS[action],
+        event or ACTION_EVENTS[action],
         conversation_id=conversation.id,
         channel=conversation.channel,
         team=conversation.team,

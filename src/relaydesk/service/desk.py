@@ -10,14 +10,14 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from relaydesk.bot import replies
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
 from relaydesk.domain.vocab import AgentPresence, SenderType
-from relaydesk.routing.assignment import AgentLoad, CapacityFull, check_can_accept
+from relaydesk.service import routing, timers
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.bus import LiveEvent
 from relaydesk.service.conversations import (
@@ -29,8 +29,9 @@ from relaydesk.service.conversations import (
     messages_after,
     move,
 )
-from relaydesk.service.errors import Conflict, Forbidden, Unauthorized
-from relaydesk.service.handover import team_display_name
+from relaydesk.service.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from relaydesk.service.routing import team_display_name
+from relaydesk.service.timers import TimerKind
 from relaydesk.service.uow import UnitOfWork
 from relaydesk.service.validation import clean_text
 from relaydesk.store.models import (
@@ -41,7 +42,9 @@ from relaydesk.store.models import (
     EscalationDecision,
     Handover,
     Message,
+    Note,
     QueueEntry,
+    Team,
 )
 
 _hasher = PasswordHasher()
@@ -123,21 +126,34 @@ async def authenticate(c: Container, token: str) -> AgentView:
 
 async def set_presence(c: Container, agent_id: int, presence: AgentPresence) -> None:
     async with c.uow() as uow:
-        agent = await uow.session.get(Agent, agent_id)
-        assert agent is not None
-        if agent.presence == presence.value:
-            return
-        agent.presence = presence.value
-        agent.presence_at = uow.now
-        uow.log(EventType.AGENT_PRESENCE, agent_id=agent_id, presence=presence.value)
-        teammates = tuple(f"team:{m.team.key}" for m in agent.memberships)
-        uow.publish_after_commit(
-            LiveEvent(
-                "agent_presence",
-                teammates,
-                {"agent_id": agent_id, "name": agent.name, "presence": presence.value},
-            )
+        agent = (
+            await uow.session.execute(select(Agent).where(Agent.id == agent_id).with_for_update())
+        ).scalar_one()
+        await routing.change_presence(uow, c, agent, presence)
+        if presence is AgentPresence.ONLINE:
+            agent.seen_at = uow.now
+            await timers.cancel(uow, TimerKind.AGENT_GONE, agent_id)
+        await uow.commit()
+    c.wake_router()
+
+
+async def desk_closed(c: Container, agent_id: int) -> None:
+    """The agent's last desk connection here closed: offline after a grace period, unless
+    a connection (here or in another process) shows them alive meanwhile."""
+    async with c.uow() as uow:
+        await timers.schedule(
+            uow, TimerKind.AGENT_GONE, agent_id, c.settings.presence_grace_s, agent_id=agent_id
         )
+        await uow.commit()
+
+
+async def heartbeat(c: Container, agent_id: int) -> None:
+    """An open desk connection says the agent is still there."""
+    async with c.uow() as uow:
+        agent = await uow.session.get(Agent, agent_id)
+        if agent is not None:
+            agent.seen_at = uow.now
+            await timers.cancel(uow, TimerKind.AGENT_GONE, agent_id)
         await uow.commit()
 
 
@@ -150,7 +166,7 @@ async def waiting_cases(c: Container, agent: AgentView) -> list[dict[str, Any]]:
                 .join(Handover, Handover.id == QueueEntry.handover_id)
                 .join(Conversation, Conversation.id == QueueEntry.conversation_id)
                 .where(QueueEntry.team.in_(agent.teams))
-                .order_by(QueueEntry.priority_rank.desc(), QueueEntry.enqueued_at)
+                .order_by(QueueEntry.sort_key, QueueEntry.conversation_id)
             )
         ).all()
         cases = []
@@ -162,6 +178,8 @@ async def waiting_cases(c: Container, agent: AgentView) -> list[dict[str, Any]]:
                     **conversation_summary(conversation),
                     "position": place[entry.team],
                     "waiting_s": (uow.now - entry.enqueued_at).total_seconds(),
+                    "offered_to_me": entry.offered_agent_id == agent.id,
+                    "offered": entry.offered_agent_id is not None,
                     "reasons": handover.reasons,
                     "brief": handover.brief,
                 }
@@ -199,8 +217,13 @@ async def conversation_detail(
         conversation = await get_conversation(uow, conversation_id)
         _check_visible(agent, conversation)
         contact = await uow.session.get(Contact, conversation.contact_id)
-        handover = await _open_handover(uow, conversation.id)
+        handover = await routing.open_handover(uow, conversation.id)
         messages = await messages_after(uow, conversation, after_seq)
+        notes = (
+            await uow.session.execute(
+                select(Note).where(Note.conversation_id == conversation.id).order_by(Note.id)
+            )
+        ).scalars()
         return {
             **conversation_summary(conversation),
             "contact": {
@@ -210,6 +233,10 @@ async def conversation_detail(
             "brief": handover.brief if handover else None,
             "reasons": handover.reasons if handover else [],
             "messages": [message_view(m, conversation) for m in messages],
+            "notes": [
+                {"author": n.author, "kind": n.kind, "body": n.body, "at": n.created_at.isoformat()}
+                for n in notes
+            ],
         }
 
 
@@ -251,47 +278,17 @@ def _check_visible(agent: AgentView, conversation: Conversation) -> None:
     raise Forbidden("this conversation is neither yours nor waiting in one of your teams")
 
 
-async def _open_handover(uow: UnitOfWork, conversation_id: str) -> Handover | None:
-    return (
-        await uow.session.execute(
-            select(Handover)
-            .where(Handover.conversation_id == conversation_id)
-            .order_by(Handover.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-
-
-async def _load(uow: UnitOfWork, agent_id: int) -> tuple[Agent, AgentLoad]:
-    agent = await uow.session.get(Agent, agent_id)
-    assert agent is not None
-    active = (
-        await uow.session.execute(
-            select(func.count()).where(
-                Conversation.agent_id == agent_id, Conversation.status == Status.ASSIGNED.value
-            )
-        )
-    ).scalar_one()
-    teams = frozenset(m.team.key for m in agent.memberships)
-    load = AgentLoad(
-        agent.id,
-        AgentPresence(agent.presence),
-        agent.capacity,
-        active,
-        teams,
-        agent.last_assigned_at,
-    )
-    return agent, load
-
-
 async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> dict[str, Any]:
+    """Take a case: the one offered to this agent, or one waiting unoffered in their team."""
     async with c.uow() as uow:
-        # Locks the agent row, then the conversation: two accepts of one case, or one agent's
-        # two accepts racing past their capacity, serialise here (PostgreSQL row locks;
-        # the single SQLite writer does the same).
-        await uow.session.execute(
-            select(Agent.id).where(Agent.id == agent_view.id).with_for_update()
-        )
+        # Locks the agent row, then the conversation: two accepts of one case, an accept
+        # racing an offer, or one agent's two accepts racing past their capacity, serialise
+        # here (PostgreSQL row locks; the single SQLite writer does the same).
+        agent = (
+            await uow.session.execute(
+                select(Agent).where(Agent.id == agent_view.id).with_for_update()
+            )
+        ).scalar_one()
         conversation = await get_conversation(uow, conversation_id, for_update=True)
         status = Status(conversation.status)
         if status is Status.ASSIGNED:
@@ -299,23 +296,37 @@ async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> d
             raise Conflict(f"this conversation was already accepted by {who}")
         if not status.is_waiting:
             raise Conflict(f"this conversation is {status.value}, not waiting for a person")
-        if conversation.team not in agent_view.teams:
+        entry = (
+            await uow.session.execute(
+                select(QueueEntry).where(QueueEntry.conversation_id == conversation.id)
+            )
+        ).scalar_one()
+        offered_here = entry.offered_agent_id == agent.id
+        if entry.offered_agent_id is not None and not offered_here:
+            raise Conflict("this case is being offered to another agent right now")
+        if not offered_here and conversation.team not in agent_view.teams:
             raise Forbidden(f"this case waits for team {conversation.team}, not one of yours")
-        agent, load = await _load(uow, agent_view.id)
-        try:
-            check_can_accept(load)
-        except CapacityFull as exc:
-            raise Conflict(str(exc)) from None
-        await uow.session.execute(
-            delete(QueueEntry).where(QueueEntry.conversation_id == conversation.id)
-        )
+        load = (await routing.agent_loads(uow, [agent.id])).get(agent.id)
+        held = (load.total() if load else 0) - (1 if offered_here else 0)
+        if held >= agent.capacity:
+            raise Conflict(
+                f"you already have {held} open conversations or offers (your capacity is "
+                f"{agent.capacity}); resolve or hand one back first"
+            )
+        await uow.session.delete(entry)
         conversation.agent_id = agent.id
-        agent.last_assigned_at = uow.now
-        move(uow, conversation, Action.ACCEPT)
-        handover = await _open_handover(uow, conversation.id)
+        agent.last_assigned_at, agent.missed_offers = uow.now, 0
+        move(uow, conversation, Action.ACCEPT, offered=offered_here)
+        handover = await routing.open_handover(uow, conversation.id)
         if handover is not None:
             handover.agent_id, handover.assigned_at = agent.id, uow.now
-        team_name = await team_display_name(uow, conversation.team or "general")
+        await timers.cancel_for_conversation(uow, conversation.id)
+        rules = c.routing.rules(conversation.team or c.policy.default_team)
+        await timers.schedule(
+            uow, TimerKind.FIRST_REPLY, conversation.id, rules.first_reply_s,
+            conversation_id=conversation.id, agent_id=agent.id, stage="nudge",
+        )  # fmt: skip
+        team_name = await team_display_name(uow, conversation.team or c.policy.default_team)
         notice = replies.agent_joined_notice(conversation.lang, agent.name, team_name)
         await append_message(uow, conversation, SenderType.SYSTEM.value, notice)
         uow.log(
@@ -334,7 +345,105 @@ async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> d
             )
         )
         await uow.commit()
+    c.wake_router()
     return await conversation_detail(c, agent_view, conversation_id)
+
+
+async def decline(c: Container, agent_view: AgentView, conversation_id: str) -> None:
+    """Say no to an offer: it goes to the next agent, never back to this one."""
+    async with c.uow() as uow:
+        agent = (
+            await uow.session.execute(
+                select(Agent).where(Agent.id == agent_view.id).with_for_update()
+            )
+        ).scalar_one()
+        found = await routing.locked_offer(uow, conversation_id, agent_view.id)
+        if found is None:
+            raise Conflict("this case is not offered to you (the offer may have expired)")
+        await routing.withdraw_offer(uow, *found, why="declined")
+        agent.missed_offers = 0
+        await uow.commit()
+    c.wake_router()
+
+
+async def transfer(
+    c: Container,
+    agent_view: AgentView,
+    conversation_id: str,
+    *,
+    note: str,
+    team: str | None = None,
+    to_agent_id: int | None = None,
+) -> None:
+    """Pass an owned case to another team or agent, with a note for them; the brief and
+    every earlier note travel along, and the customer is told."""
+    note = clean_text(note, field="note", max_chars=c.settings.max_message_chars)
+    if team is None and to_agent_id is None:
+        raise InvalidInput("say which team or agent to transfer to", field="team")
+    async with c.uow() as uow:
+        agent = (
+            await uow.session.execute(
+                select(Agent).where(Agent.id == agent_view.id).with_for_update()
+            )
+        ).scalar_one()
+        conversation = await _own(uow, agent_view, conversation_id)
+        to_agent = None
+        if to_agent_id is not None:
+            to_agent = (
+                await uow.session.execute(
+                    select(Agent).where(Agent.id == to_agent_id).with_for_update()
+                )
+            ).scalar_one_or_none()
+            if to_agent is None:
+                raise NotFound(f"no agent {to_agent_id}", field="agent_id")
+            if to_agent.id == agent.id:
+                raise InvalidInput("that is you; pick a colleague", field="agent_id")
+            if to_agent.presence != AgentPresence.ONLINE.value:
+                raise Conflict(f"{to_agent.name} is {to_agent.presence}; transfer to a team")
+            their_teams = [
+                m.team.key for m in sorted(to_agent.memberships, key=lambda m: not m.is_primary)
+            ]
+            if team is None:
+                team = conversation.team if conversation.team in their_teams else their_teams[0]
+            elif team not in their_teams:
+                raise InvalidInput(f"{to_agent.name} is not in team {team}", field="team")
+            load = (await routing.agent_loads(uow, [to_agent.id])).get(to_agent.id)
+            if load is not None and load.total() >= to_agent.capacity:
+                raise Conflict(f"{to_agent.name} is at capacity; transfer to their team")
+        assert team is not None
+        if (await uow.session.execute(select(Team.id).where(Team.key == team))).scalar() is None:
+            raise NotFound(f"no team {team!r}", field="team")
+        uow.session.add(
+            Note(
+                conversation_id=conversation.id,
+                agent_id=agent.id,
+                author=agent.name,
+                kind="transfer",
+                body=note,
+                created_at=uow.now,
+            )
+        )
+        await routing.transfer(uow, c, conversation, agent, team=team, to_agent=to_agent)
+        await uow.commit()
+
+
+async def add_note(c: Container, agent_view: AgentView, conversation_id: str, body: str) -> None:
+    """An internal note: never shown to the customer; the next agent sees it."""
+    body = clean_text(body, field="body", max_chars=c.settings.max_message_chars)
+    async with c.uow() as uow:
+        conversation = await get_conversation(uow, conversation_id)
+        _check_visible(agent_view, conversation)
+        uow.session.add(
+            Note(
+                conversation_id=conversation.id,
+                agent_id=agent_view.id,
+                author=agent_view.name,
+                kind="note",
+                body=mask(body).text,
+                created_at=uow.now,
+            )
+        )
+        await uow.commit()
 
 
 async def _own(uow: UnitOfWork, agent: AgentView, conversation_id: str) -> Conversation:
@@ -355,6 +464,10 @@ async def reply(
             if existing is not None:
                 return message_view(existing, conversation)
         masked = mask(text)
+        handover = await routing.open_handover(uow, conversation.id)
+        if handover is not None and handover.first_reply_at is None:
+            handover.first_reply_at = uow.now
+            await timers.cancel(uow, TimerKind.FIRST_REPLY, conversation.id)
         message = await append_message(
             uow,
             conversation,
@@ -383,9 +496,10 @@ async def _finish(
 ) -> None:
     async with c.uow() as uow:
         conversation = await _own(uow, agent, conversation_id)
-        handover = await _open_handover(uow, conversation.id)
+        handover = await routing.open_handover(uow, conversation.id)
         if handover is not None:
             handover.ended_at, handover.outcome = uow.now, outcome
+        await timers.cancel_for_conversation(uow, conversation.id)
         move(uow, conversation, action)
         conversation.agent_id = None
         if action is Action.HAND_BACK:
@@ -394,3 +508,4 @@ async def _finish(
             notice = replies.resolved_notice(conversation.lang)
         await append_message(uow, conversation, SenderType.SYSTEM.value, notice)
         await uow.commit()
+    c.wake_router()

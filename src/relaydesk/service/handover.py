@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from relaydesk.bot import replies
 from relaydesk.domain.brief import TranscriptLine, build_brief
 from relaydesk.domain.conversation import Action
-from relaydesk.domain.events import EventType
 from relaydesk.domain.turn import Decision
-from relaydesk.domain.vocab import AgentPresence, Priority
-from relaydesk.routing import queue as queue_order
-from relaydesk.routing.estimate import estimate_wait_s, wait_minutes
+from relaydesk.domain.vocab import Priority
 from relaydesk.service import history as turn_history
+from relaydesk.service import routing
+from relaydesk.service.bootstrap import Container
 from relaydesk.service.bus import LiveEvent
 from relaydesk.service.conversations import append_message, latest_messages, move
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.store.models import (
-    Agent,
-    Contact,
-    Conversation,
-    Handover,
-    QueueEntry,
-    Team,
-    TeamMember,
-)
+from relaydesk.store.models import Contact, Conversation, Handover, QueueEntry
 
 BRIEF_TRANSCRIPT_LINES = 200  # the newest lines: a returning customer's current problem
 
 
 async def hand_over(
     uow: UnitOfWork,
+    c: Container,
     conversation: Conversation,
     contact: Contact,
     decision: Decision,
@@ -38,7 +27,6 @@ async def hand_over(
     decision_id: int | None,
     entities: dict[str, str],
     topic: str | None,
-    handle_time_s: float,
 ) -> Handover:
     team = decision.team or "general"
     conversation.team = team
@@ -72,39 +60,35 @@ async def hand_over(
     )
     uow.session.add(handover)
     await uow.session.flush()
-    await enqueue(uow, conversation, handover, handle_time_s=handle_time_s)
+    await enqueue(uow, c, conversation, handover, contact, topic)
     return handover
 
 
 async def enqueue(
-    uow: UnitOfWork, conversation: Conversation, handover: Handover, *, handle_time_s: float
+    uow: UnitOfWork,
+    c: Container,
+    conversation: Conversation,
+    handover: Handover,
+    contact: Contact,
+    topic: str | None,
 ) -> None:
+    """The case joins its team's queue and the customer is told their place and wait."""
     priority = Priority(handover.priority)
-    uow.session.add(
-        QueueEntry(
-            conversation_id=conversation.id,
-            handover_id=handover.id,
-            team=handover.team,
-            priority_rank=priority.rank,
-            enqueued_at=uow.now,
-        )
+    entry = QueueEntry(
+        conversation_id=conversation.id,
+        handover_id=handover.id,
+        team=handover.team,
+        priority_rank=priority.rank,
+        enqueued_at=uow.now,
+        sort_key=c.routing.rules(handover.team).sort_key(priority, routing.epoch(uow.now)),
+        needs=routing.needs_of(conversation, contact, topic),
     )
+    uow.session.add(entry)
     await uow.session.flush()
     move(uow, conversation, Action.ENQUEUE, reasons=list(handover.reasons))
-    place = await queue_position(uow, handover.team, conversation.id)
-    servers, free = await team_capacity(uow, handover.team)
-    minutes = wait_minutes(estimate_wait_s(place, servers, free, handle_time_s))
-    team_name = await team_display_name(uow, handover.team)
-    notice = replies.handover_notice(conversation.lang, team_name, place, minutes)
+    notice = await routing.first_notice(uow, c, conversation, entry)
     await append_message(uow, conversation, "system", notice)
-    uow.log(
-        EventType.CUSTOMER_NOTIFIED,
-        conversation_id=conversation.id,
-        channel=conversation.channel,
-        team=handover.team,
-        position=place,
-        wait_minutes=minutes,
-    )
+    await routing.schedule_check_in(uow, c, conversation)
     uow.publish_after_commit(
         LiveEvent(
             "queue_changed",
@@ -112,45 +96,4 @@ async def enqueue(
             {"team": handover.team, "conversation_id": conversation.id},
         )
     )
-
-
-async def queue_position(uow: UnitOfWork, team: str, conversation_id: str) -> int:
-    rows = await uow.session.execute(
-        select(QueueEntry.conversation_id, QueueEntry.priority_rank, QueueEntry.enqueued_at).where(
-            QueueEntry.team == team
-        )
-    )
-    entries = [queue_order.Waiting(cid, rank, at) for cid, rank, at in rows]
-    return queue_order.position(entries, conversation_id)
-
-
-async def team_capacity(uow: UnitOfWork, team: str) -> tuple[int, int]:
-    """(slots of the team's online agents, of which free now)."""
-    agents = (
-        await uow.session.execute(
-            select(Agent.id, Agent.capacity)
-            .join(TeamMember, TeamMember.agent_id == Agent.id)
-            .join(Team, Team.id == TeamMember.team_id)
-            .where(Team.key == team, Agent.presence == AgentPresence.ONLINE.value)
-        )
-    ).all()
-    if not agents:
-        return 0, 0
-    ids = [agent_id for agent_id, _ in agents]
-    active = dict(
-        (
-            await uow.session.execute(
-                select(Conversation.agent_id, func.count())
-                .where(Conversation.agent_id.in_(ids), Conversation.status == "assigned")
-                .group_by(Conversation.agent_id)
-            )
-        ).all()
-    )
-    servers = sum(capacity for _, capacity in agents)
-    free = sum(max(0, capacity - active.get(agent_id, 0)) for agent_id, capacity in agents)
-    return servers, free
-
-
-async def team_display_name(uow: UnitOfWork, team: str) -> str:
-    name = (await uow.session.execute(select(Team.name).where(Team.key == team))).scalar()
-    return name or team
+    c.wake_router()

@@ -246,13 +246,13 @@ async def _carry_out(
     assert contact is not None
     await hand_over(
         uow,
+        c,
         conversation,
         contact,
         decision,
         decision_id=row.id,
         entities=dict(memory.entities),
         topic=turn.topic,
-        handle_time_s=c.settings.default_handle_time_s,
     )
     return True
 

@@ -58,6 +58,11 @@ class UnitOfWork:
                 self._lock.release()
         self._live.clear()
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql": for the few queries that differ (SKIP LOCKED)."""
+        return str(self._sessions.kw["bind"].dialect.name)
+
     async def commit(self) -> None:
         await self.session.commit()
         live, self._live = self._live, []

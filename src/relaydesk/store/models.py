@@ -60,8 +60,12 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int] = mapped_column(Integer, default=3)
+    channel_capacity: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel -> max
+    skills: Mapped[dict[str, Any]] = mapped_column(default=dict)  # languages, channels, ...
+    missed_offers: Mapped[int] = mapped_column(Integer, default=0)  # in a row
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_at: Mapped[datetime | None]
+    seen_at: Mapped[datetime | None]  # a desk socket's last heartbeat, from any process
     last_assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     memberships: Mapped[list[TeamMember]] = relationship(
@@ -191,13 +195,17 @@ class Handover(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     ended_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(24))  # resolved, handed_back, abandoned
+    first_reply_at: Mapped[datetime | None]  # the assigned agent's first words
 
 
 class QueueEntry(Base):
     """A waiting case. UNIQUE(conversation_id): a case sits in at most one queue."""
 
     __tablename__ = "queue_entries"
-    __table_args__ = (Index("ix_queue_team_order", "team", "priority_rank", "enqueued_at"),)
+    __table_args__ = (
+        Index("ix_queue_team_order", "team", "priority_rank", "enqueued_at"),
+        Index("ix_queue_team_sort", "team", "sort_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), unique=True)
@@ -205,7 +213,52 @@ class QueueEntry(Base):
     team: Mapped[str] = mapped_column(String(64))
     priority_rank: Mapped[int] = mapped_column(Integer)
     enqueued_at: Mapped[datetime]
+    # The router's order: enqueued_at minus the priority's head start, in epoch seconds
+    # (routing.model.TeamRules.sort_key); a case put back "at the front" gets a smaller one.
+    sort_key: Mapped[float] = mapped_column(Float, default=0.0)
+    needs: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language, channel, topic, tier
     offered_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    offered_at: Mapped[datetime | None]
+    passed_by: Mapped[list[Any]] = mapped_column(default=list)  # agents who declined / let expire
+    # What the customer was last told: their place, the promised wait (None: nobody online).
+    told_position: Mapped[int | None] = mapped_column(Integer)
+    told_wait_s: Mapped[float | None] = mapped_column(Float)
+    told_at: Mapped[datetime | None]
+
+
+class Timer(Base):
+    """Something due later (offer expiry, first-reply limit, check-in, going offline...).
+
+    One row per `key` (e.g. "offer:<conversation>"): scheduling again replaces it, and a
+    restart loses none: the scheduler loop works every row whose `due_at` has passed.
+    """
+
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class Note(Base):
+    """An agent's internal note on a case (never shown to the customer); transfers and
+    hand-backs carry them to the next person."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    author: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="note")  # note, transfer, system
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Event(Base):

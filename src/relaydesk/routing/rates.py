@@ -1,0 +1,58 @@
+"""A team's live rates: how long a case takes, how patient customers are, how many come.
+
+Estimated from what actually happened, over a sliding window of recent cases, starting
+from the team's configured handle time so a new team has a sensible figure on day one.
+Patience is the exponential model's maximum-likelihood estimate: total time customers
+spent waiting (whether they were answered or left) divided by how many left.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+WINDOW = 200  # recent cases each estimate looks at
+PRIOR_WEIGHT = 5  # the configured handle time counts as this many observed cases
+
+
+@dataclass
+class LiveRates:
+    handle_time_prior_s: float
+    window: int = WINDOW
+    _handles: deque[float] = field(default_factory=deque)
+    _waits: deque[tuple[float, bool]] = field(default_factory=deque)  # (waited, abandoned)
+    _arrivals: deque[float] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self._handles = deque(self._handles, maxlen=self.window)
+        self._waits = deque(self._waits, maxlen=self.window)
+        self._arrivals = deque(self._arrivals, maxlen=self.window)
+
+    def observe_handle(self, seconds: float) -> None:
+        self._handles.append(max(0.0, seconds))
+
+    def observe_wait(self, seconds: float, *, abandoned: bool) -> None:
+        self._waits.append((max(0.0, seconds), abandoned))
+
+    def observe_arrival(self, at: float) -> None:
+        self._arrivals.append(at)
+
+    @property
+    def handle_time_s(self) -> float:
+        total = self.handle_time_prior_s * PRIOR_WEIGHT + sum(self._handles)
+        return total / (PRIOR_WEIGHT + len(self._handles))
+
+    @property
+    def patience_s(self) -> float | None:
+        """Mean patience; None while nobody has left (no abandonment is assumed)."""
+        left = sum(1 for _, abandoned in self._waits if abandoned)
+        if left == 0:
+            return None
+        return sum(waited for waited, _ in self._waits) / left
+
+    def arrival_rate_per_s(self, now: float) -> float | None:
+        """Arrivals per second over the window (None: fewer than two arrivals seen)."""
+        if len(self._arrivals) < 2:
+            return None
+        span = now - self._arrivals[0]
+        return len(self._arrivals) / span if span > 0 else None
