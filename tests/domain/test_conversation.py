@@ -24,6 +24,7 @@ LEGAL = [
     (Status.QUEUED, Action.ACCEPT, Status.ASSIGNED),
     (Status.OFFERED, Action.ACCEPT, Status.ASSIGNED),
     (Status.ASSIGNED, Action.TRANSFER, Status.QUEUED),
+    (Status.ASSIGNED, Action.REQUEUE, Status.QUEUED),
     (Status.BOT, Action.RESOLVE, Status.RESOLVED),
     (Status.ASSIGNED, Action.RESOLVE, Status.RESOLVED),
     (Status.ASSIGNED, Action.HAND_BACK, Status.BOT),

@@ -39,6 +39,18 @@ class PresenceIn(BaseModel):
     presence: AgentPresence
 
 
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Text
+    team: ShortText | None = Field(default=None, min_length=1, max_length=64)
+    agent_id: int | None = Field(default=None, ge=1)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: Text
+
+
 @router.post("/login")
 async def login(body: LoginIn, response: Response, c: ContainerDep) -> dict[str, Any]:
     token, agent = await desk.login(c, body.email, body.password)
@@ -101,6 +113,30 @@ async def accept(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict
     return await desk.accept(c, agent, conversation_id)
 
 
+@router.post("/conversations/{conversation_id}/decline")
+async def decline(conversation_id: str, agent: AgentDep, c: ContainerDep) -> dict[str, str]:
+    await desk.decline(c, agent, conversation_id)
+    return {"status": "declined"}
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+async def transfer(
+    conversation_id: str, body: TransferIn, agent: AgentDep, c: ContainerDep
+) -> dict[str, str]:
+    await desk.transfer(
+        c, agent, conversation_id, note=body.note, team=body.team, to_agent_id=body.agent_id
+    )
+    return {"status": "transferred"}
+
+
+@router.post("/conversations/{conversation_id}/notes")
+async def add_note(
+    conversation_id: str, body: NoteIn, agent: AgentDep, c: ContainerDep
+) -> dict[str, str]:
+    await desk.add_note(c, agent, conversation_id, body.body)
+    return {"status": "noted"}
+
+
 @router.post("/conversations/{conversation_id}/messages")
 async def reply(
     conversation_id: str, body: ReplyIn, agent: AgentDep, c: ContainerDep
@@ -152,6 +188,7 @@ async def desk_socket(ws: WebSocket) -> None:
         await desk.set_presence(c, agent.id, AgentPresence.ONLINE)
         await ws.send_json({"type": "ready", "agent": agent.to_dict()})
         pump = asyncio.create_task(_pump(ws, subscription))
+        beat = asyncio.create_task(_heartbeat(c, agent.id))
         try:
             while True:
                 raw = await receive_text(ws)
@@ -164,9 +201,10 @@ async def desk_socket(ws: WebSocket) -> None:
                 else:
                     await ws.send_json(_ONLY_PING)
         finally:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pump
+            for task in (pump, beat):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
     except WebSocketDisconnect:
         pass
     finally:
@@ -174,8 +212,19 @@ async def desk_socket(ws: WebSocket) -> None:
         sockets.open[agent.id] -= 1
         if sockets.open[agent.id] <= 0:
             del sockets.open[agent.id]
+            # Not offline at once: a reload or a flaky network reconnects within the grace
+            # period, and a desk open in another process keeps beating.
             with contextlib.suppress(Exception):
-                await desk.set_presence(c, agent.id, AgentPresence.OFFLINE)
+                await desk.desk_closed(c, agent.id)
+
+
+HEARTBEAT_S = 20.0
+
+
+async def _heartbeat(c: Container, agent_id: int) -> None:
+    while True:
+        await asyncio.sleep(min(HEARTBEAT_S, c.settings.presence_grace_s / 3))
+        await desk.heartbeat(c, agent_id)
 
 
 async def _pump(ws: WebSocket, subscription: Any) -> None:

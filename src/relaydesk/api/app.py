@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -16,6 +18,7 @@ from relaydesk.api import agent, errors, pages, webchat
 from relaydesk.api.background import Workers
 from relaydesk.service import admin, inbound
 from relaydesk.service.bootstrap import Container
+from relaydesk.service.scheduler import Scheduler
 
 
 class RedactTokens(logging.Filter):
@@ -47,7 +50,12 @@ def create_app(container: Container) -> FastAPI:
         await container.start()
         await admin.ensure_teams(container)  # a case can always reach a queue that exists
         await inbound.recover(container)
+        # Timers left by the last run (offers that expired meanwhile...) are due at once.
+        scheduler = asyncio.create_task(Scheduler(container).run())
         yield
+        scheduler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduler
         await app.state.workers.drain()
         await container.stop()
 

@@ -84,6 +84,13 @@ async def talk_to_person(c: ContainerDep, token: VisitorDep) -> dict[str, Any]:
     return await webchat.history(c, token, 0)
 
 
+@router.post("/leave")
+async def leave(c: ContainerDep, token: VisitorDep) -> dict[str, Any]:
+    """The customer closed the chat: a case still waiting for a person ends as abandoned."""
+    await webchat.leave(c, token)
+    return await webchat.history(c, token, 0)
+
+
 @router.websocket("/ws")
 async def chat_socket(
     ws: WebSocket, token: str = Query(default=""), after: str = Query(default="0")

@@ -11,20 +11,29 @@ from relaydesk.service.errors import NotFound
 from relaydesk.store.models import Agent, Contact, Conversation, Team, TeamMember
 
 
+SKILL_KINDS = frozenset({"languages", "channels", "topics", "tiers"})
+
+
 def policy_teams(c: Container) -> dict[str, str]:
-    """Every team the escalation policy can send a case to, with a display name."""
-    return {key: DEFAULT_TEAMS.get(key, key.replace("_", " ").title()) for key in c.policy.teams}
+    """Every team the escalation policy can send a case to, and every team the routing
+    file sets up (transfers may reach those), with a display name."""
+    keys = [*c.policy.teams, *(k for k in c.routing.teams if k not in c.policy.teams)]
+    return {
+        key: c.routing.team(key).name or DEFAULT_TEAMS.get(key, key.replace("_", " ").title())
+        for key in keys
+    }
 
 
 async def ensure_teams(c: Container, teams: dict[str, str] | None = None) -> None:
     """Create the teams that do not exist yet (by default: the policy's teams)."""
     async with c.uow() as uow:
-        existing = set((await uow.session.execute(select(Team.key))).scalars())
+        existing = {t.key: t for t in (await uow.session.execute(select(Team))).scalars()}
         for key, name in (teams or policy_teams(c)).items():
+            handle_time_s = c.routing.rules(key).handle_time_s
             if key not in existing:
-                uow.session.add(
-                    Team(key=key, name=name, handle_time_s=c.settings.default_handle_time_s)
-                )
+                uow.session.add(Team(key=key, name=name, handle_time_s=handle_time_s))
+            else:  # the routing file is the source of a team's name and settings
+                existing[key].name, existing[key].handle_time_s = name, handle_time_s
         await uow.commit()
 
 
@@ -36,8 +45,18 @@ async def create_agent(
     password: str,
     teams: list[str],
     capacity: int = 3,
+    skills: dict[str, list[str]] | None = None,
+    channel_capacity: dict[str, int] | None = None,
 ) -> int:
-    """Create (or update, by email) an agent in the given teams; the first is primary."""
+    """Create (or update, by email) an agent in the given teams; the first is primary, the
+    others secondary (they help there once a case overflows). `skills` maps languages,
+    channels, topics and tiers to what the agent takes (left out: any)."""
+    unknown_skills = set(skills or {}) - SKILL_KINDS
+    if unknown_skills:
+        raise ValueError(
+            f"unknown skill kind(s): {', '.join(sorted(unknown_skills))}; "
+            f"known: {', '.join(sorted(SKILL_KINDS))}"
+        )
     async with c.uow() as uow:
         email = email.strip().lower()
         agent = (
@@ -49,6 +68,8 @@ async def create_agent(
                 name=name,
                 password_hash=hash_password(password),
                 capacity=capacity,
+                skills={},
+                channel_capacity={},
                 presence="offline",
                 created_at=uow.now,
                 memberships=[],
@@ -59,6 +80,11 @@ async def create_agent(
         unknown = [key for key in teams if key not in by_key]
         if unknown:
             raise ValueError(f"unknown team(s): {', '.join(unknown)}")
+        if skills is not None:
+            agent.skills = {kind: sorted(set(values)) for kind, values in skills.items()}
+        if channel_capacity is not None:
+            agent.channel_capacity = dict(channel_capacity)
+        agent.capacity = capacity
         have = {m.team_id for m in agent.memberships}
         for index, key in enumerate(teams):
             if by_key[key].id not in have:

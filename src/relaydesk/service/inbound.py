@@ -16,12 +16,13 @@ from sqlalchemy import select
 
 from relaydesk.bot import replies
 from relaydesk.bot.bot import BotMemory
+from relaydesk.bot.entities import extract_entities
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
 from relaydesk.domain.turn import BotTurn, CustomerView, Decision, EscalationInput, Understanding
 from relaydesk.domain.vocab import BotOutcome, Reason, SenderType
-from relaydesk.service import contacts
+from relaydesk.service import contacts, routing
 from relaydesk.service import history as turn_history
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.conversations import (
@@ -73,7 +74,7 @@ async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Ac
     text = validate(inbound, c.settings.max_message_chars)
     async with c.uow() as uow:
         contact = await contacts.visitor_from_token(uow, token)
-        accepted = await _store(uow, contact, inbound, text)
+        accepted = await _store(uow, c, contact, inbound, text)
         await uow.commit()
     return accepted
 
@@ -94,12 +95,14 @@ async def receive_from_identity(c: Container, who: Identity, inbound: Inbound) -
             lang=who.lang,
             attributes=who.attributes,
         )
-        accepted = await _store(uow, contact, inbound, text)
+        accepted = await _store(uow, c, contact, inbound, text)
         await uow.commit()
     return accepted
 
 
-async def _store(uow: UnitOfWork, contact: Contact, inbound: Inbound, text: str) -> Accepted:
+async def _store(
+    uow: UnitOfWork, c: Container, contact: Contact, inbound: Inbound, text: str
+) -> Accepted:
     conversation = await contacts.current_conversation(
         uow, contact, inbound.channel, create=True, lang=contact.lang, for_update=True
     )
@@ -124,7 +127,32 @@ async def _store(uow: UnitOfWork, contact: Contact, inbound: Inbound, text: str)
         await append_message(
             uow, conversation, SenderType.BOT.value, replies.masking_warning(conversation.lang)
         )
+    if Status(conversation.status).is_waiting:
+        await routing.schedule_check_in(uow, c, conversation)  # they are still there
+        await _follow_up_by_email(uow, c, conversation, contact, masked.text)
     return Accepted(conversation.id, message.seq, False)
+
+
+async def _follow_up_by_email(
+    uow: UnitOfWork, c: Container, conversation: Conversation, contact: Contact, text: str
+) -> None:
+    """Off hours, the customer was offered a reply by email: an address they send while
+    waiting is where the team answers (they keep their place in the queue too)."""
+    hours = c.routing.hours(conversation.team or c.policy.default_team)
+    email = extract_entities(text).get("email")
+    if hours is None or hours.is_open(uow.now) or email is None:
+        return
+    contact.attributes = {**(contact.attributes or {}), "follow_up_email": email}
+    uow.log(
+        EventType.FOLLOW_UP_REQUESTED,
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        team=conversation.team,
+    )
+    await append_message(
+        uow, conversation, SenderType.SYSTEM.value,
+        replies.say("follow_up_noted", conversation.lang, email=email),
+    )  # fmt: skip
 
 
 async def _by_external_id(uow: UnitOfWork, channel: str, external_id: str) -> Message | None:

@@ -644,7 +644,7 @@ async def update_promises(uow: UnitOfWork, c: Container, team: str, *, opened: b
     team_name = await team_display_name(uow, team) if opened else ""
     for place, (entry, conversation) in enumerate(entries, start=1):
         new = promise(place, now.servers, now.free, now.rates.handle_time_s, now.rates.patience_s)
-        if entry.offered_agent_id is not None or new.wait_s == 0:
+        if not opened and (entry.offered_agent_id is not None or new.wait_s == 0):
             continue  # about to be answered: no news to send
         if not opened:
             old = Promise(entry.told_position or place, entry.told_wait_s)

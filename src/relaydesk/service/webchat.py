@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from relaydesk.domain.conversation import Status
 from relaydesk.domain.vocab import Channel
-from relaydesk.service import contacts
+from relaydesk.service import contacts, routing
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.conversations import conversation_summary, message_view, messages_after
 from relaydesk.service.errors import Unauthorized
@@ -64,3 +65,15 @@ async def conversation_of(c: Container, token: str) -> str:
         assert conversation is not None
         await uow.commit()
         return conversation.id
+
+
+async def leave(c: Container, token: str) -> None:
+    async with c.uow() as uow:
+        contact = await contacts.visitor_from_token(uow, token)
+        conversation = await contacts.current_conversation(
+            uow, contact, Channel.WEBCHAT.value, create=False, for_update=True
+        )
+        if conversation is None or not Status(conversation.status).is_waiting:
+            return
+        await routing.abandon(uow, c, conversation, reason="customer_left")
+        await uow.commit()
