@@ -10,7 +10,6 @@ from relaydesk.service.desk import hash_password
 from relaydesk.service.errors import NotFound
 from relaydesk.store.models import Agent, Contact, Conversation, Team, TeamMember
 
-
 SKILL_KINDS = frozenset({"languages", "channels", "topics", "tiers"})
 
 
