@@ -57,6 +57,48 @@ def test_server_refuses_to_start_with_a_broken_policy(
     )
 
 
+BROKEN_ROUTING = """\
+teams:
+  billing:
+    overflow_teams: [billing, sales]
+    hours:
+      timezone: Asia/Jakarta
+      weekly: {mon: ["09:00-25:00"]}
+"""
+
+
+def test_routing_check_names_each_line(tmp_path: Path) -> None:
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(BROKEN_ROUTING)
+    result = runner.invoke(app, ["routing", "check", str(routing)])
+    assert result.exit_code == 1
+    assert f"{routing}:6: teams.billing.hours.weekly.mon[0]:" in result.output
+    assert "25:00" in result.output
+    routing.write_text(BROKEN_ROUTING.replace("25:00", "17:00"))
+    result = runner.invoke(app, ["routing", "check", str(routing)])
+    assert f"{routing}:3: teams.billing.overflow_teams[0]: a team cannot overflow to itself" in (
+        result.output
+    )
+    assert f"{routing}:3: teams.billing.overflow_teams[1]: unknown team 'sales'" in result.output
+
+
+def test_the_default_routing_checks_clean_and_a_broken_one_stops_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from relaydesk import service
+
+    default = Path(service.__file__).with_name("default_routing.yaml")
+    assert runner.invoke(app, ["routing", "check", str(default)]).exit_code == 0
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(BROKEN_ROUTING)
+    monkeypatch.setenv("RELAYDESK_ROUTING_FILE", str(routing))
+    monkeypatch.setenv("RELAYDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "the routing file is invalid" in result.output
+    assert not (tmp_path / "db.sqlite").exists()
+
+
 def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELAYDESK_DATABASE_URL", "mysql://nope")
     result = runner.invoke(app, ["db", "upgrade"])

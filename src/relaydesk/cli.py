@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from relaydesk.cli_nlu import nlu_app
+from relaydesk.cli_routing import bench_app, simulate_command
 from relaydesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,11 +24,15 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
+routing_app = typer.Typer(help="Routing files.", no_args_is_help=True)
 agents_app = typer.Typer(help="Agents and their teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
+app.add_typer(routing_app, name="routing")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(agents_app, name="agents")
+app.add_typer(bench_app, name="bench")
+app.command("simulate")(simulate_command)
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -54,12 +60,16 @@ def serve(
     from relaydesk.bot.backends import BackendError
     from relaydesk.escalation.policy import PolicyError
     from relaydesk.service.bootstrap import bootstrap
+    from relaydesk.service.routing_config import RoutingError
 
     settings = load_settings(demo=demo) if demo else load_settings()
     try:
         container = bootstrap(settings)
     except PolicyError as exc:
         typer.echo(f"relaydesk: the escalation policy is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    except RoutingError as exc:
+        typer.echo(f"relaydesk: the routing file is invalid:\n{exc}", err=True)
         raise typer.Exit(2) from None
     except BackendError as exc:
         typer.echo(f"relaydesk: RELAYDESK_NLU_BACKEND: {exc}", err=True)
@@ -114,6 +124,10 @@ def agents_add(
     name: Annotated[str, typer.Option(help="Name the customer sees.")],
     teams: Annotated[str, typer.Option(help="Comma-separated team keys; the first is primary.")],
     capacity: Annotated[int, typer.Option(min=1, max=50, help="Conversations at once.")] = 3,
+    languages: Annotated[str, typer.Option(help="Comma-separated, e.g. en,id; empty: any.")] = "",
+    channels: Annotated[str, typer.Option(help="Comma-separated channels; empty: any.")] = "",
+    topics: Annotated[str, typer.Option(help="Comma-separated topics; empty: any.")] = "",
+    tiers: Annotated[str, typer.Option(help="Comma-separated tiers (standard, vip).")] = "",
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -123,7 +137,9 @@ def agents_add(
     from relaydesk.service.bootstrap import bootstrap
 
     settings = load_settings()
-    keys = [key.strip() for key in teams.split(",") if key.strip()]
+    keys = _comma_list(teams)
+    given = {"languages": languages, "channels": channels, "topics": topics, "tiers": tiers}
+    skills = {kind: _comma_list(value) for kind, value in given.items() if value.strip()}
 
     async def run() -> int:
         container = bootstrap(settings)
@@ -131,7 +147,13 @@ def agents_add(
         try:
             await admin.ensure_teams(container)
             return await admin.create_agent(
-                container, email=email, name=name, password=password, teams=keys, capacity=capacity
+                container,
+                email=email,
+                name=name,
+                password=password,
+                teams=keys,
+                capacity=capacity,
+                skills=skills,
             )
         finally:
             await container.stop()
@@ -147,14 +169,32 @@ def agents_add(
     typer.echo(f"agent {agent_id}: {email.strip().lower()} in {', '.join(keys)}")
 
 
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@routing_app.command("check")
+def routing_check(
+    files: Annotated[list[Path], typer.Argument(help="Routing YAML files.")],
+) -> None:
+    """Validate routing files (teams' offers, overflow, hours); errors name the line."""
+    from relaydesk.service.routing_config import check_routing_file
+
+    _check_files(files, check_routing_file)
+
+
 @policy_app.command("check")
 def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")]) -> None:
     """Validate escalation policy files; errors name the file and line."""
     from relaydesk.escalation.policy import check_policy_file
 
+    _check_files(files, check_policy_file)
+
+
+def _check_files(files: list[Path], check: Callable[[Path], list[str]]) -> None:
     failed = False
     for path in files:
-        problems = check_policy_file(path)
+        problems = check(path)
         for problem in problems:
             typer.echo(problem, err=True)
         if problems:

@@ -15,10 +15,10 @@ from relaydesk.domain.vocab import AgentPresence
 from relaydesk.service import admin, desk, inbound, webchat
 from relaydesk.service.bootstrap import Container, bootstrap
 from relaydesk.service.desk import AgentView
-from relaydesk.service.errors import Conflict
+from relaydesk.service.errors import Conflict, Forbidden
 from relaydesk.service.scheduler import Scheduler
 from relaydesk.settings import Settings
-from relaydesk.store.models import Agent, Conversation, Event, Message, QueueEntry
+from relaydesk.store.models import Agent, Conversation, Event, Message, Note, QueueEntry
 
 
 async def online_agent(
@@ -484,3 +484,47 @@ async def test_outside_hours_the_customer_hears_when_the_team_opens(
         assert (await entry(c, case)).offered_agent_id is not None
     finally:
         await c.stop()
+
+
+async def test_notes_are_masked_and_never_reach_the_customer(container: Container) -> None:
+    ayu = await online_agent(container, "Ayu", ["general"])
+    case = await waiting_case(container, 130)
+    customer = container.bus.subscribe([f"conversation:{case}"])
+    team = container.bus.subscribe(["team:general"])
+    await desk.add_note(container, ayu, case, "card 4111 1111 1111 1111 per customer")
+    await Scheduler(container).tick()
+    await desk.accept(container, ayu, case)
+    await desk.transfer(container, ayu, case, note="card 4111 1111 1111 1111", team="billing")
+    async with container.reader() as uow:
+        notes = list((await uow.session.execute(select(Note.body).order_by(Note.id))).scalars())
+    assert notes == ["card 411111******1111 per customer", "card 411111******1111"]
+    heard = [customer.queue.get_nowait() for _ in range(customer.queue.qsize())]
+    assert "note" not in [e.type for e in heard]
+    assert "4111" not in repr([e.payload for e in heard])
+    assert "note" in [team.queue.get_nowait().type for _ in range(team.queue.qsize())]
+
+
+async def test_an_agent_offered_a_case_from_another_team_can_read_it(
+    container: Container, clock: ManualClock
+) -> None:
+    # Billing overflows to General (the default routing file): after 3 minutes a General
+    # agent is offered a billing case, and may read it before accepting.
+    gen = await online_agent(container, "Gen", ["general"])
+    case = await waiting_case(container, 131, "agent please, I was charged twice for order 10001")
+    assert (await row(container, case)).team == "billing"
+    with pytest.raises(Forbidden):
+        await desk.conversation_detail(container, gen, case)
+    clock.advance(180)
+    await Scheduler(container).tick()
+    assert (await entry(container, case)).offered_agent_id == gen.id
+    assert (await desk.conversation_detail(container, gen, case))["brief"]["summary"]
+    assert [c["conversation_id"] for c in await desk.waiting_cases(container, gen)] == [case]
+    await desk.accept(container, gen, case)
+
+
+async def test_a_chosen_away_survives_a_desk_reconnect(container: Container) -> None:
+    ayu = await online_agent(container, "Ayu", ["general"])
+    await desk.set_presence(container, ayu.id, AgentPresence.AWAY)
+    assert await desk.desk_opened(container, ayu.id) == "away"
+    await desk.set_presence(container, ayu.id, AgentPresence.OFFLINE)
+    assert await desk.desk_opened(container, ayu.id) == "online"

@@ -185,8 +185,8 @@ async def desk_socket(ws: WebSocket) -> None:
     subscription = c.bus.subscribe([f"agent:{agent.id}", *(f"team:{t}" for t in agent.teams)])
     sockets.open[agent.id] += 1
     try:
-        await desk.set_presence(c, agent.id, AgentPresence.ONLINE)
-        await ws.send_json({"type": "ready", "agent": agent.to_dict()})
+        presence = await desk.desk_opened(c, agent.id)
+        await ws.send_json({"type": "ready", "agent": agent.to_dict(), "presence": presence})
         pump = asyncio.create_task(_pump(ws, subscription))
         beat = asyncio.create_task(_heartbeat(c, agent.id))
         try:

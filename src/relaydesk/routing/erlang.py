@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 from scipy.optimize import brentq
 
 # Erlang A: the queue's state space is cut where the omitted tail holds less than this share
@@ -231,7 +231,8 @@ def remaining_wait_quantile(
     _check_remaining_wait_inputs(ahead, busy_servers, handle_time_s, patience_s)
     _require(0 < q < 1, "q must be in (0, 1)")
     if patience_s is None:
-        return float(stats.gamma.ppf(q, ahead + 1, scale=handle_time_s / busy_servers))
+        # The gamma quantile, through scipy.special directly (30x cheaper than stats.gamma).
+        return float(special.gammaincinv(ahead + 1, q)) * handle_time_s / busy_servers
     patience_ratio = patience_s * busy_servers / handle_time_s
     # 1 − e^{−W/patience} ~ Beta(ahead+1, c). Take the logarithm of whichever of it and its
     # complement is away from 1, so neither long nor short waits lose digits.

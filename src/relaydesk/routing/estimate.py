@@ -4,9 +4,9 @@ The promise is the 80th percentile of the customer's remaining wait, not the mea
 is broken about half the time): with every slot busy, the customer is answered after
 the cases ahead of them clear and one more slot frees up, each step taking an exponential
 time whose rate is the team's live service rate plus the abandonment of those ahead
-(`erlang.remaining_wait_quantile`). It is then rounded UP to what a person says
-("within about 75 seconds", "within about 4 minutes"), so the words never promise less
-than the figure.
+(`erlang.remaining_wait_quantile`). It is then rounded to the nearest figure a person
+says ("within about 45 seconds", "within about 4 minutes"): rounding always up would pad
+short promises (a 7 s quantile told as 15 s is kept 97% of the time, not 80%).
 """
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ def promise(
 
 
 def told_seconds(seconds: float) -> float:
-    """Rounded up the way a person would say it: to 15 s under two minutes, to the
-    minute under half an hour, to five minutes beyond."""
+    """Rounded the way a person would say it: to 5 s under a minute, 15 s under two, the
+    minute under half an hour, five minutes beyond; never less than 5 s."""
     if seconds <= 0:
         return 0.0
-    step = 15 if seconds < 120 else 60 if seconds < 1800 else 300
-    return float(math.ceil(seconds / step) * step)
+    step = 5 if seconds < 60 else 15 if seconds < 120 else 60 if seconds < 1800 else 300
+    return float(max(5, round(seconds / step) * step))
 
 
 def changed_meaningfully(old: Promise, new: Promise) -> bool:

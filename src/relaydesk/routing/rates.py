@@ -3,7 +3,10 @@
 Estimated from what actually happened, over a sliding window of recent cases, starting
 from the team's configured handle time so a new team has a sensible figure on day one.
 Patience is the exponential model's maximum-likelihood estimate: total time customers
-spent waiting (whether they were answered or left) divided by how many left.
+spent waiting (whether they were answered or left) divided by how many left. Only
+customers who had to wait tell anything about patience (one answered at once was never
+tested), and a handful of departures is too few to trust: below MIN_ABANDONS the estimate
+is None and promises assume nobody leaves, which only makes them longer.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-WINDOW = 200  # recent cases each estimate looks at
+WINDOW = 500  # recent cases each estimate looks at
 PRIOR_WEIGHT = 5  # the configured handle time counts as this many observed cases
+MIN_ABANDONS = 5  # departures in the window before patience is estimated at all
 
 
 @dataclass
@@ -32,7 +36,8 @@ class LiveRates:
         self._handles.append(max(0.0, seconds))
 
     def observe_wait(self, seconds: float, *, abandoned: bool) -> None:
-        self._waits.append((max(0.0, seconds), abandoned))
+        if seconds > 0:
+            self._waits.append((seconds, abandoned))
 
     def observe_arrival(self, at: float) -> None:
         self._arrivals.append(at)
@@ -44,9 +49,9 @@ class LiveRates:
 
     @property
     def patience_s(self) -> float | None:
-        """Mean patience; None while nobody has left (no abandonment is assumed)."""
+        """Mean patience; None until enough customers have left (no abandonment assumed)."""
         left = sum(1 for _, abandoned in self._waits if abandoned)
-        if left == 0:
+        if left < MIN_ABANDONS:
             return None
         return sum(waited for waited, _ in self._waits) / left
 

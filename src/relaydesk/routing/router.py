@@ -38,6 +38,14 @@ from relaydesk.routing.model import (
     TeamRules,
 )
 
+Key = tuple[float, int, str]  # queue order: sort key, then higher priority, then case id
+
+
+def _key(case: CaseState) -> Key:
+    """Where a case stands in line. Equal sort keys (a low case that has waited exactly
+    its priority's head start) go to the higher priority."""
+    return (case.sort_key, -case.priority.rank, case.id)
+
 
 class Mode(Enum):
     PRIMARY = 1  # the team's own agent: any of its cases their skills cover
@@ -59,7 +67,7 @@ class Router:
         self.teams = dict(teams)
         self.agents: dict[int, AgentState] = {}
         self.cases: dict[str, CaseState] = {}
-        self._queue: dict[str, SortedList] = {}  # team -> (sort_key, case id), all waiting
+        self._queue: dict[str, SortedList] = {}  # team -> _key(case), all waiting
         self._open: dict[str, dict[Needs, SortedList]] = {}  # team -> needs -> not offered
         self._pool: dict[str, dict[int, Mode]] = {}  # team -> agents who may serve it
         self._free: dict[str, SortedList] = {}  # team -> (strategy key, agent id) with room
@@ -138,7 +146,7 @@ class Router:
         if case.id in self.cases:
             raise RoutingError(f"case {case.id} is already waiting in team {case.team}")
         self.cases[case.id] = case
-        self._queue.setdefault(case.team, SortedList()).add((case.sort_key, case.id))
+        self._queue.setdefault(case.team, SortedList()).add(_key(case))
         if case.offered_to is None:
             self._file_open(case)
         else:
@@ -162,18 +170,18 @@ class Router:
             self._withdraw_offer(case)
         else:
             self._unfile_open(case)
-        self._queue[case.team].discard((case.sort_key, case.id))
+        self._queue[case.team].discard(_key(case))
         del self.cases[case_id]
         return case
 
     def position(self, case_id: str) -> int:
         """1-based place in the team's queue."""
         case = self._case(case_id)
-        return self._queue[case.team].index((case.sort_key, case.id)) + 1
+        return self._queue[case.team].index(_key(case)) + 1
 
     def waiting(self, team: str) -> Iterator[CaseState]:
         """The team's waiting cases in the order they will be served."""
-        for _, case_id in self._queue.get(team, ()):
+        for *_, case_id in self._queue.get(team, ()):
             yield self.cases[case_id]
 
     def _case(self, case_id: str) -> CaseState:
@@ -184,12 +192,12 @@ class Router:
 
     def _file_open(self, case: CaseState) -> None:
         groups = self._open.setdefault(case.team, {})
-        groups.setdefault(case.needs, SortedList()).add((case.sort_key, case.id))
+        groups.setdefault(case.needs, SortedList()).add(_key(case))
 
     def _unfile_open(self, case: CaseState) -> None:
         groups = self._open[case.team]
         group = groups[case.needs]
-        group.discard((case.sort_key, case.id))
+        group.discard(_key(case))
         if not group:
             del groups[case.needs]
 
@@ -247,7 +255,7 @@ class Router:
                 raise RoutingError(f"agent {agent_id} has no room for a {case.needs.channel} case")
             self._unfile_open(case)
         agent.offers.pop(case.id, None)
-        self._queue[case.team].discard((case.sort_key, case.id))
+        self._queue[case.team].discard(_key(case))
         del self.cases[case_id]
         agent.active[case.needs.channel] += 1
         agent.idle_since = now
@@ -294,14 +302,19 @@ class Router:
         agent = self.agents.get(agent_id)
         if agent is None or agent.presence is not AgentPresence.ONLINE:
             return None
-        best: tuple[float, str] | None = None
+        best: Key | None = None
+        room: dict[str, bool] = {}  # per channel, for this call
         for team, pool in self._pool.items():
             mode = pool.get(agent_id)
             if mode is None:
                 continue
             overflow_before = now - self.rules(team).overflow_after_s
             for needs, group in self._open.get(team, {}).items():
-                if not agent.has_room(needs.channel):
+                if best is not None and group[0] >= best:
+                    continue  # nothing in this group comes before the best found so far
+                if needs.channel not in room:
+                    room[needs.channel] = agent.has_room(needs.channel)
+                if not room[needs.channel]:
                     continue
                 if mode is Mode.PRIMARY and agent.skills.covers(needs):
                     found = self._first(group, agent_id, None)
@@ -311,18 +324,16 @@ class Router:
                     continue
                 if found is not None and (best is None or found < best):
                     best = found
-        return best[1] if best is not None else None
+        return best[-1] if best is not None else None
 
-    def _first(
-        self, group: SortedList, agent_id: int, enqueued_before: float | None
-    ) -> tuple[float, str] | None:
+    def _first(self, group: SortedList, agent_id: int, enqueued_before: float | None) -> Key | None:
         """The first case of a group this agent may take (None: none). With
         `enqueued_before`, only cases that arrived by then; sort keys are never later
         than arrivals, so the scan stops at the first key past that instant."""
         for entry in group:
             if enqueued_before is not None and entry[0] > enqueued_before:
                 return None
-            case = self.cases[entry[1]]
+            case = self.cases[entry[-1]]
             if agent_id in case.passed_by:
                 continue
             if enqueued_before is not None and case.enqueued_at > enqueued_before:
@@ -335,7 +346,7 @@ class Router:
         until the team has nobody left with room."""
         offers = []
         for team, queue in self._queue.items():
-            for _, case_id in list(queue):
+            for *_, case_id in list(queue):
                 if not self._free.get(team):
                     break
                 agent_id = self.best_agent_for(case_id, now)

@@ -28,6 +28,7 @@ from relaydesk.service.conversations import (
     message_view,
     messages_after,
     move,
+    topics,
 )
 from relaydesk.service.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from relaydesk.service.routing import team_display_name
@@ -137,6 +138,23 @@ async def set_presence(c: Container, agent_id: int, presence: AgentPresence) -> 
     c.wake_router()
 
 
+async def desk_opened(c: Container, agent_id: int) -> str:
+    """A desk connection opened: an offline agent comes online; one who chose away stays
+    away (a reload or a second tab must not undo that). Returns the presence."""
+    async with c.uow() as uow:
+        agent = (
+            await uow.session.execute(select(Agent).where(Agent.id == agent_id).with_for_update())
+        ).scalar_one()
+        if agent.presence == AgentPresence.OFFLINE.value:
+            await routing.change_presence(uow, c, agent, AgentPresence.ONLINE, why="connected")
+        agent.seen_at = uow.now
+        await timers.cancel(uow, TimerKind.AGENT_GONE, agent_id)
+        presence = agent.presence
+        await uow.commit()
+    c.wake_router()
+    return presence
+
+
 async def desk_closed(c: Container, agent_id: int) -> None:
     """The agent's last desk connection here closed: offline after a grace period, unless
     a connection (here or in another process) shows them alive meanwhile."""
@@ -165,8 +183,8 @@ async def waiting_cases(c: Container, agent: AgentView) -> list[dict[str, Any]]:
                 select(QueueEntry, Handover, Conversation)
                 .join(Handover, Handover.id == QueueEntry.handover_id)
                 .join(Conversation, Conversation.id == QueueEntry.conversation_id)
-                .where(QueueEntry.team.in_(agent.teams))
-                .order_by(QueueEntry.sort_key, QueueEntry.conversation_id)
+                .where(QueueEntry.team.in_(agent.teams) | (QueueEntry.offered_agent_id == agent.id))
+                .order_by(*routing.QUEUE_ORDER)
             )
         ).all()
         cases = []
@@ -215,7 +233,7 @@ async def conversation_detail(
 ) -> dict[str, Any]:
     async with c.reader() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        _check_visible(agent, conversation)
+        await _check_visible(uow, agent, conversation)
         contact = await uow.session.get(Contact, conversation.contact_id)
         handover = await routing.open_handover(uow, conversation.id)
         messages = await messages_after(uow, conversation, after_seq)
@@ -245,7 +263,7 @@ async def decisions(c: Container, agent: AgentView, conversation_id: str) -> lis
     handed over, under which policy version and rule, with each signal's evidence."""
     async with c.reader() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        _check_visible(agent, conversation)
+        await _check_visible(uow, agent, conversation)
         rows = await uow.session.execute(
             select(EscalationDecision, Message.body)
             .outerjoin(Message, Message.id == EscalationDecision.message_id)
@@ -270,11 +288,21 @@ async def decisions(c: Container, agent: AgentView, conversation_id: str) -> lis
         ]
 
 
-def _check_visible(agent: AgentView, conversation: Conversation) -> None:
+async def _check_visible(uow: UnitOfWork, agent: AgentView, conversation: Conversation) -> None:
     if conversation.agent_id == agent.id:
         return
-    if conversation.team in agent.teams and Status(conversation.status).is_waiting:
-        return
+    if Status(conversation.status).is_waiting:
+        if conversation.team in agent.teams:
+            return
+        offered_to = (
+            await uow.session.execute(
+                select(QueueEntry.offered_agent_id).where(
+                    QueueEntry.conversation_id == conversation.id
+                )
+            )
+        ).scalar()
+        if offered_to == agent.id:
+            return  # an overflow or transfer offer from another team: read before accepting
     raise Forbidden("this conversation is neither yours nor waiting in one of your teams")
 
 
@@ -419,7 +447,7 @@ async def transfer(
                 agent_id=agent.id,
                 author=agent.name,
                 kind="transfer",
-                body=note,
+                body=mask(note).text,
                 created_at=uow.now,
             )
         )
@@ -432,15 +460,30 @@ async def add_note(c: Container, agent_view: AgentView, conversation_id: str, bo
     body = clean_text(body, field="body", max_chars=c.settings.max_message_chars)
     async with c.uow() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        _check_visible(agent_view, conversation)
-        uow.session.add(
-            Note(
-                conversation_id=conversation.id,
-                agent_id=agent_view.id,
-                author=agent_view.name,
-                kind="note",
-                body=mask(body).text,
-                created_at=uow.now,
+        await _check_visible(uow, agent_view, conversation)
+        note = Note(
+            conversation_id=conversation.id,
+            agent_id=agent_view.id,
+            author=agent_view.name,
+            kind="note",
+            body=mask(body).text,
+            created_at=uow.now,
+        )
+        uow.session.add(note)
+        # Internal: to the desk side only (the owner, or the team while it waits), never to
+        # the conversation's own topic, which the customer's socket hears.
+        staff = tuple(t for t in topics(conversation) if not t.startswith("conversation:"))
+        uow.publish_after_commit(
+            LiveEvent(
+                "note",
+                staff,
+                {
+                    "conversation_id": conversation.id,
+                    "author": note.author,
+                    "kind": note.kind,
+                    "body": note.body,
+                    "at": uow.now.isoformat(),
+                },
             )
         )
         await uow.commit()

@@ -44,6 +44,10 @@ MISSED_OFFERS_AWAY = 2  # offers left to expire in a row before the agent is set
 UPDATE_DEPTH = 200  # waiting customers per team whose promise is kept current
 
 
+# The router's queue order (routing.router._key) in SQL.
+QUEUE_ORDER = (QueueEntry.sort_key, QueueEntry.priority_rank.desc(), QueueEntry.conversation_id)
+
+
 def epoch(at: datetime) -> float:
     return at.timestamp()
 
@@ -348,7 +352,12 @@ async def _back_in_queue(
     )
     uow.session.add(entry)
     handover.team, handover.agent_id, handover.assigned_at = team, None, None
+    former = conversation.agent_id
     conversation.team, conversation.agent_id = team, None
+    if former is not None:  # their desk hears the case has left them
+        uow.publish_after_commit(
+            LiveEvent("case_released", (f"agent:{former}",), {"conversation_id": conversation.id})
+        )
     await timers.cancel(uow, TimerKind.FIRST_REPLY, conversation.id)
     await schedule_check_in(uow, c, conversation)
     await uow.session.flush()
@@ -554,13 +563,17 @@ async def live_rates(uow: UnitOfWork, team: str, prior_s: float) -> LiveRates:
 
 
 async def queue_place(uow: UnitOfWork, entry: QueueEntry) -> int:
+    """1-based place in the team's queue, in the router's order (QUEUE_ORDER)."""
+    same_key = QueueEntry.sort_key == entry.sort_key
     ahead = (
         await uow.session.execute(
             select(func.count()).where(
                 QueueEntry.team == entry.team,
                 (QueueEntry.sort_key < entry.sort_key)
+                | (same_key & (QueueEntry.priority_rank > entry.priority_rank))
                 | (
-                    (QueueEntry.sort_key == entry.sort_key)
+                    same_key
+                    & (QueueEntry.priority_rank == entry.priority_rank)
                     & (QueueEntry.conversation_id < entry.conversation_id)
                 ),
             )
@@ -636,7 +649,7 @@ async def update_promises(uow: UnitOfWork, c: Container, team: str, *, opened: b
             select(QueueEntry, Conversation)
             .join(Conversation, Conversation.id == QueueEntry.conversation_id)
             .where(QueueEntry.team == team)
-            .order_by(QueueEntry.sort_key, QueueEntry.conversation_id)
+            .order_by(*QUEUE_ORDER)
             .limit(UPDATE_DEPTH)
         )
     ).all()

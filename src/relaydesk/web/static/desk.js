@@ -1,11 +1,13 @@
 /*
- * The relaydesk agent desk: sign in, see who waits (with their handover brief), accept,
- * reply, resolve or hand back. Plain browser JavaScript, no build step.
+ * The relaydesk agent desk: sign in, see who waits (with their handover brief), take the
+ * cases the server offers (or pick a waiting one), reply, transfer with an internal note,
+ * resolve or hand back. Plain browser JavaScript, no build step.
  *
  * Data comes from the agent API (relaydesk/api/agent.py); live changes arrive on the desk
  * websocket, whose frames are {type: "message" | "conversation_status" | "queue_changed" |
- * "agent_presence", ...payload}. The REST answers are the truth: a frame only tells the desk
- * what to re-read, except messages, which are appended by seq (never shown twice).
+ * "agent_presence" | "offer" | "offer_withdrawn" | "nudge", ...payload}. The REST answers
+ * are the truth: a frame only tells the desk what to re-read, except messages, which are
+ * appended by seq (never shown twice), and offers and nudges, which carry their countdowns.
  */
 (() => {
   "use strict";
@@ -67,6 +69,11 @@
     detail: null, // the selected conversation (summary + contact + brief)
     messages: new Map(), // seq -> message, of the selected conversation
     nodes: new Map(), // seq -> element
+    offers: new Map(), // conversation_id -> offer made to me: {frame, deadline, total, createdAt, node}
+    offersGone: new Map(), // conversation_id -> when its card went (a slower queue read must not bring it back)
+    nudges: new Map(), // conversation_id -> when it goes back to the queue (ms) unless I reply
+    presence: "online", // mine, as the server last said
+    teamsSeen: new Set(), // team keys seen in queues and frames: transfer targets
   };
 
   try {
@@ -209,6 +216,7 @@
     $("agent-name").textContent = agent.name;
     $("agent-teams").textContent = agent.teams.map(capitalise).join(" · ");
     $("agent-avatar").textContent = (agent.name || "?").charAt(0).toUpperCase();
+    for (const team of agent.teams) state.teamsSeen.add(team);
     refreshLists();
     socket.start();
   };
@@ -221,16 +229,22 @@
   };
 
   const refreshLists = async () => {
+    const readAt = Date.now();
     try {
       const [queue, mine] = await Promise.all([api("GET", "/api/agent/queue"), api("GET", "/api/agent/conversations")]);
       state.queue = queue.cases || [];
       state.queueAt = Date.now();
       for (const item of state.queue) {
-        state.briefs.set(item.conversation_id, { brief: item.brief, reasons: item.reasons });
+        const known = state.briefs.get(item.conversation_id) || {};
+        state.briefs.set(item.conversation_id, { ...known, brief: item.brief, reasons: item.reasons });
+        if (item.team) state.teamsSeen.add(item.team);
       }
       state.mine = mine.conversations || [];
+      for (const item of state.mine) if (item.team) state.teamsSeen.add(item.team);
+      syncOffers(readAt);
       renderQueue();
       renderMine();
+      if (state.detail) renderHead();
       loadMissingBriefs();
     } catch (error) {
       if (error.status !== 401) showBanner(`Could not load the queue: ${explain(error)}`);
@@ -267,6 +281,7 @@
     for (const item of state.queue) {
       const brief = item.brief || {};
       const summary = brief.summary || "No summary";
+      const offered = offeredState(item);
       const button = el(
         "button",
         {
@@ -275,6 +290,7 @@
           "data-testid": "desk-case",
           "data-conversation-id": item.conversation_id,
           "data-priority": item.priority || "normal",
+          "data-offered": offered,
           "aria-current": item.conversation_id === state.selected ? "true" : null,
         },
         [
@@ -284,6 +300,11 @@
           ]),
           el("div", { class: "case-summary", text: summary }),
           el("div", { class: "case-tags" }, [
+            offered === "me"
+              ? el("span", { class: "offer-mark offer-mark-me", "data-testid": "desk-case-offered", text: "Offered to you" })
+              : offered === "other"
+                ? el("span", { class: "offer-mark", "data-testid": "desk-case-offered", text: "Offered to a colleague" })
+                : null,
             priorityPill(item.priority),
             el("span", { class: "tag", text: capitalise(item.team || "general") }),
             el("span", { class: "tag", text: `#${item.position} in line` }),
@@ -296,7 +317,7 @@
     }
     $("queue-empty").hidden = state.queue.length > 0;
     $("queue-count").textContent = String(state.queue.length);
-    document.title = state.queue.length ? `(${state.queue.length}) Agent desk · relaydesk` : "Agent desk · relaydesk";
+    renderTitle();
   };
 
   const renderMine = () => {
@@ -318,6 +339,9 @@
         [
           el("div", { class: "case-top" }, [
             el("span", { class: "case-name", text: customerName(item.conversation_id) }),
+            state.nudges.has(item.conversation_id)
+              ? el("span", { class: "reply-due", "data-testid": "desk-mine-nudge", text: "reply now" })
+              : null,
             state.unread.has(item.conversation_id) ? el("span", { class: "unread", text: "new" }) : null,
           ]),
           summary ? el("div", { class: "case-summary", text: summary }) : null,
@@ -332,6 +356,337 @@
     }
     $("mine-empty").hidden = state.mine.length > 0;
     $("mine-count").textContent = String(state.mine.length);
+  };
+
+  /** "me", "other" or null: is this waiting case being offered, and to whom? */
+  const offeredState = (item) => {
+    if (item.offered_to_me || state.offers.has(item.conversation_id)) return "me";
+    return item.offered ? "other" : null;
+  };
+
+  const renderTitle = () => {
+    const base = "Agent desk · relaydesk";
+    const waiting = state.queue.length ? `(${state.queue.length}) ` : "";
+    document.title = state.offers.size ? `New case offered · ${waiting}${base}` : `${waiting}${base}`;
+  };
+
+  // ---------------------------------------------------------------- offers
+
+  /** Seconds left on an offer, or null when the desk does not know (read from the queue). */
+  const offerSecondsLeft = (offer) =>
+    offer.deadline === null ? null : Math.max(0, Math.ceil((offer.deadline - Date.now()) / 1000));
+
+  /** An offer for me: from the socket (with its countdown) or from a queue read (without). */
+  const addOffer = (frame, { fromQueue = false } = {}) => {
+    const id = frame.conversation_id;
+    if (!id) return;
+    const known = state.offers.get(id);
+    const expires = Number(frame.expires_in_s);
+    const offer = known || { id, node: null, busy: false };
+    offer.frame = { ...(known ? known.frame : {}), ...frame };
+    offer.createdAt = Date.now();
+    if (!fromQueue || !known) {
+      offer.total = !fromQueue && Number.isFinite(expires) && expires > 0 ? expires : null;
+      offer.deadline = offer.total === null ? null : Date.now() + offer.total * 1000;
+    }
+    if (frame.team) state.teamsSeen.add(frame.team);
+    state.offers.set(id, offer);
+    state.offersGone.delete(id);
+    renderOffer(offer);
+    renderTitle();
+    loadOfferDetail(offer);
+    if (state.detail && state.detail.conversation_id === id) renderHead();
+  };
+
+  const removeOffer = (id, { taken = false } = {}) => {
+    const offer = state.offers.get(id);
+    state.offersGone.set(id, Date.now());
+    // Until the next queue read: no longer offered to me (and gone from the queue if I took it).
+    const before = state.queue.length;
+    state.queue = taken
+      ? state.queue.filter((item) => item.conversation_id !== id)
+      : state.queue.map((item) =>
+          item.conversation_id === id && item.offered_to_me ? { ...item, offered_to_me: false, offered: false } : item,
+        );
+    if (offer) {
+      state.offers.delete(id);
+      if (offer.node) offer.node.remove();
+    }
+    if (offer || state.queue.length !== before) {
+      renderQueue();
+      if (state.detail && state.detail.conversation_id === id) renderHead();
+    }
+  };
+
+  /** A queue read is the truth about offers of my teams, as of when it was asked. */
+  const syncOffers = (readAt) => {
+    const mineNow = new Map(state.queue.filter((item) => item.offered_to_me).map((item) => [item.conversation_id, item]));
+    for (const [id, item] of mineNow) {
+      const gone = state.offersGone.get(id);
+      if (state.offers.has(id) || (gone !== undefined && gone >= readAt)) continue;
+      addOffer(item, { fromQueue: true });
+    }
+    for (const offer of [...state.offers.values()]) {
+      if (offer.createdAt >= readAt || offer.busy) continue; // offered after the read began
+      // A case offered to me from another team (overflow) is not in my queue: the socket
+      // and the countdown settle that one.
+      if (!state.agent.teams.includes(offer.frame.team)) continue;
+      if (!mineNow.has(offer.id)) removeOffer(offer.id);
+    }
+  };
+
+  /** The offer says little about the customer: read the case for their name and brief. */
+  const loadOfferDetail = async (offer) => {
+    if (offer.detailAsked) return;
+    offer.detailAsked = true;
+    try {
+      const after = Number(offer.frame.last_seq) || 0;
+      const detail = await api("GET", `/api/agent/conversations/${encodeURIComponent(offer.id)}?after=${after}`);
+      state.briefs.set(offer.id, { brief: detail.brief, reasons: detail.reasons, contact: detail.contact });
+      if (state.offers.get(offer.id) === offer) renderOffer(offer);
+    } catch {
+      /* not readable before accepting (a case from another team): the card shows what the offer said */
+    }
+  };
+
+  const renderOffer = (offer) => {
+    const id = offer.id;
+    const frame = offer.frame;
+    const known = state.briefs.get(id) || {};
+    const brief = known.brief || frame.brief || {};
+    const titleId = `offer-title-${id}`;
+    const timer = el("span", {
+      class: "offer-timer",
+      role: "timer",
+      "aria-live": "off",
+      "aria-label": "Time left to accept",
+      "data-testid": "desk-offer-countdown",
+    });
+    const bar = el("span", { class: "offer-bar-fill" });
+    const accept = el("button", {
+      type: "button",
+      class: "btn btn-primary btn-sm",
+      "data-testid": "desk-offer-accept",
+      "aria-describedby": titleId,
+      text: "Accept",
+    });
+    const decline = el("button", {
+      type: "button",
+      class: "btn btn-secondary btn-sm",
+      "data-testid": "desk-offer-decline",
+      "aria-describedby": titleId,
+      text: "Decline",
+    });
+    accept.disabled = decline.disabled = offer.busy;
+    accept.addEventListener("click", () => acceptOffer(offer, accept, decline));
+    decline.addEventListener("click", () => declineOffer(offer, accept, decline));
+    const node = el(
+      "article",
+      {
+        class: "offer",
+        "data-testid": "desk-offer",
+        "data-conversation-id": id,
+        "data-priority": frame.priority || brief.priority || "normal",
+        "aria-labelledby": titleId,
+      },
+      [
+        el("div", { class: "offer-top" }, [
+          el("span", { class: "offer-kicker", text: "New case for you" }),
+          timer,
+        ]),
+        el("div", { class: "offer-bar", "aria-hidden": "true" }, [bar]),
+        el("h3", { class: "offer-name", id: titleId, "data-testid": "desk-offer-customer", text: customerName(id, brief.customer && brief.customer.name) }),
+        el("p", { class: "offer-summary", "data-testid": "desk-offer-summary", text: brief.summary || "No summary yet." }),
+        el("div", { class: "case-tags" }, [
+          priorityPill(frame.priority || brief.priority),
+          el("span", { class: "tag", "data-testid": "desk-offer-team", text: capitalise(frame.team || brief.team || "general") }),
+          frame.channel ? el("span", { class: "tag", "data-testid": "desk-offer-channel", text: capitalise(words(frame.channel)) }) : null,
+          frame.lang ? el("span", { class: "tag", text: frame.lang.toUpperCase() }) : null,
+        ]),
+        el("div", { class: "offer-actions" }, [decline, accept]),
+      ],
+    );
+    offer.timer = timer;
+    offer.bar = bar;
+    if (offer.node && offer.node.isConnected) offer.node.replaceWith(node);
+    else $("offers").append(node);
+    offer.node = node;
+    tickOffer(offer);
+  };
+
+  const tickOffer = (offer) => {
+    const left = offerSecondsLeft(offer);
+    if (left === null) {
+      offer.timer.textContent = "Offered to you";
+      offer.timer.dataset.seconds = "";
+      offer.bar.style.width = "100%";
+      return;
+    }
+    offer.timer.textContent = `${left} s`;
+    offer.timer.dataset.seconds = String(left);
+    offer.timer.setAttribute("aria-label", `${left} seconds left to accept`);
+    offer.node.dataset.urgent = String(left <= 10);
+    const fraction = offer.total ? Math.max(0, (offer.deadline - Date.now()) / (offer.total * 1000)) : 1;
+    offer.bar.style.width = `${Math.round(fraction * 100)}%`;
+    if (left === 0 && !offer.busy) {
+      removeOffer(offer.id);
+      showBanner("An offer ran out before you answered; it goes to the next agent.", "info");
+      scheduleRefresh(0);
+    }
+  };
+
+  const acceptOffer = (offer, ...buttons) => {
+    const id = offer.id;
+    offer.busy = true;
+    for (const button of buttons) button.disabled = true;
+    hideBanner();
+    (async () => {
+      try {
+        const detail = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/accept`);
+        removeOffer(id, { taken: true });
+        state.selected = id;
+        state.unread.delete(id);
+        showConversation(detail);
+        renderQueue();
+        renderMine();
+        $("reply").focus();
+      } catch (error) {
+        if (error.status === 409 || error.status === 403 || error.status === 404) removeOffer(id);
+        showBanner(explain(error));
+      } finally {
+        offer.busy = false;
+        for (const button of buttons) button.disabled = false;
+        scheduleRefresh(0);
+      }
+    })();
+  };
+
+  const declineOffer = (offer, ...buttons) => {
+    const id = offer.id;
+    offer.busy = true;
+    for (const button of buttons) button.disabled = true;
+    hideBanner();
+    (async () => {
+      try {
+        await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/decline`);
+        removeOffer(id);
+        showBanner("Declined: the case goes to the next available agent.", "info");
+      } catch (error) {
+        if (error.status === 409 || error.status === 403 || error.status === 404) removeOffer(id);
+        showBanner(explain(error));
+      } finally {
+        offer.busy = false;
+        for (const button of buttons) button.disabled = false;
+        scheduleRefresh(0);
+      }
+    })();
+  };
+
+  // ---------------------------------------------------------------- nudges
+
+  /** Seconds until the open case goes back to the queue, or null without a nudge. */
+  const nudgeSecondsLeft = (id) => {
+    const deadline = state.nudges.get(id);
+    return deadline === undefined ? null : Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  };
+
+  const clearNudge = (id) => {
+    if (!state.nudges.delete(id)) return;
+    renderNudge();
+    renderMine();
+  };
+
+  const renderNudge = () => {
+    const id = state.selected;
+    const left = id && isMine() ? nudgeSecondsLeft(id) : null;
+    $("nudge").hidden = left === null;
+    if (left !== null) {
+      $("nudge-seconds").textContent = `${left} s`;
+      $("nudge-seconds").dataset.seconds = String(left);
+    }
+  };
+
+  const tickNudges = () => {
+    for (const id of [...state.nudges.keys()]) {
+      if (nudgeSecondsLeft(id) > 0) continue;
+      // The server puts it back in the queue now: read what changed.
+      state.nudges.delete(id);
+      renderMine();
+      scheduleRefresh(0);
+      if (id === state.selected) window.setTimeout(catchUp, 1500);
+    }
+    renderNudge();
+  };
+
+  // Countdowns (offers, nudges) move on their own between frames.
+  window.setInterval(() => {
+    for (const offer of [...state.offers.values()]) if (offer.node) tickOffer(offer);
+    tickNudges();
+  }, 250);
+
+  // ---------------------------------------------------------------- presence
+
+  const PRESENCE_LABEL = { online: "Online", away: "Away", offline: "Offline" };
+
+  const setPresence = (presence) => {
+    if (!PRESENCE_LABEL[presence]) return;
+    state.presence = presence;
+    $("presence").value = presence;
+    $("presence-wrap").dataset.presence = presence;
+    if (presence === "online") $("presence-notice").hidden = true;
+  };
+
+  const presenceNotice = (text) => {
+    $("presence-notice-text").textContent = text;
+    $("presence-notice").hidden = false;
+  };
+
+  $("presence").addEventListener("change", async () => {
+    const wanted = $("presence").value;
+    const before = state.presence;
+    const select = $("presence");
+    select.disabled = true;
+    try {
+      await api("POST", "/api/agent/presence", { presence: wanted });
+      setPresence(wanted);
+      if (wanted === "offline" && state.mine.length) {
+        showBanner("You're offline: your open cases went back to the queue, in front, with their notes.", "info");
+      } else if (wanted === "away") {
+        showBanner("You're away: you keep your cases but get no new offers.", "info");
+      }
+    } catch (error) {
+      setPresence(before);
+      showBanner(`Your status did not change: ${explain(error)}`);
+    } finally {
+      select.disabled = false;
+      scheduleRefresh(0);
+    }
+  });
+
+  $("presence-notice-online").addEventListener("click", async () => {
+    const button = $("presence-notice-online");
+    button.disabled = true;
+    try {
+      await api("POST", "/api/agent/presence", { presence: "online" });
+      setPresence("online");
+    } catch (error) {
+      showBanner(`Your status did not change: ${explain(error)}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  $("presence-notice-close").addEventListener("click", () => {
+    $("presence-notice").hidden = true;
+  });
+
+  const onPresence = (frame) => {
+    if (!state.agent || frame.agent_id !== state.agent.id) return; // a teammate's: not shown
+    setPresence(frame.presence);
+    if (frame.presence === "away" && frame.why === "missed_offers") {
+      presenceNotice("You were set to Away because two offers in a row went unanswered. You keep your open cases, but get no new offers until you are back online.");
+    } else if (frame.presence === "offline" && frame.why === "disconnected") {
+      presenceNotice("You were set to Offline after your desk lost its connection; your open cases went back to the queue.");
+    }
   };
 
   // Waiting times move every second without asking the server.
@@ -369,12 +724,16 @@
       $("transcript").replaceChildren();
       $("reply").value = "";
       onReplyInput();
+      closeTransfer();
+      $("note-input").value = "";
+      noteError("");
     }
     $("no-selection").hidden = true;
     $("conv").hidden = false;
     for (const message of detail.messages || []) addMessage(message);
     renderHead();
     renderBrief(detail);
+    renderNotes();
     scrollTranscript(true);
   };
 
@@ -394,14 +753,25 @@
     );
     const waiting = WAITING.has(d.status);
     const mine = isMine();
-    $("accept").hidden = !waiting;
+    const offeredToMe = state.offers.has(d.conversation_id);
+    const queued = state.queue.find((item) => item.conversation_id === d.conversation_id);
+    const offeredToOther = !offeredToMe && queued && queued.offered && !queued.offered_to_me;
+    const transferredAway = waiting && d.transferredTo && !state.agent.teams.includes(d.team);
+    $("accept").hidden = !waiting || transferredAway;
     $("resolve").hidden = !mine;
     $("handback").hidden = !mine;
+    $("transfer").hidden = !mine;
+    if (!mine) closeTransfer();
     $("reply").disabled = !mine;
     $("send").disabled = !mine || !$("reply").value.trim();
+    $("note-form").hidden = !(mine || (waiting && !transferredAway));
+    renderNudge();
     const note = $("composer-note");
     let text = "";
-    if (waiting) text = "Accept the case to reply. The customer has been told a person is coming.";
+    if (transferredAway) text = `Transferred to ${capitalise(d.team)}: it waits in their queue, with your note.`;
+    else if (waiting && offeredToMe) text = "Offered to you: accept it to reply. The customer has been told a person is coming.";
+    else if (waiting && offeredToOther) text = "Offered to a colleague right now; if they pass, you can accept it.";
+    else if (waiting) text = "Accept the case to reply. The customer has been told a person is coming.";
     else if (d.status === "assigned" && !mine) text = "Another agent has this conversation.";
     else if (d.status === "resolved") text = "Resolved. If the customer writes again, the bot picks it up.";
     else if (d.status === "bot") text = "Handed back: the bot is answering this customer.";
@@ -660,8 +1030,12 @@
       const id = state.selected;
       try {
         const detail = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/accept`);
+        removeOffer(id, { taken: true });
         if (state.selected === id) showConversation(detail);
         $("reply").focus();
+      } catch (error) {
+        if (error.status === 409) removeOffer(id);
+        throw error;
       } finally {
         scheduleRefresh(0);
       }
@@ -672,6 +1046,7 @@
     act(button, async () => {
       const id = state.selected;
       await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/${path}`);
+      clearNudge(id);
       if (state.selected === id && state.detail) {
         state.detail = { ...state.detail, status, agent_id: null };
         renderHead();
@@ -684,6 +1059,191 @@
   $("handback").addEventListener("click", () =>
     finish($("handback"), "hand-back", "bot", "Handed back: the bot answers this customer again."),
   );
+
+  // ---------------------------------------------------------------- transfer
+
+  const OTHER_TEAM = "__other__";
+
+  /** Transfer targets: my teams first, then every team seen in queues and frames. */
+  const transferTeams = () => {
+    const teams = [...state.agent.teams];
+    for (const team of state.teamsSeen) if (!teams.includes(team)) teams.push(team);
+    return teams;
+  };
+
+  const transferError = (text) => {
+    $("transfer-error").textContent = text || "";
+    $("transfer-error").hidden = !text;
+  };
+
+  const onTransferTeam = () => {
+    const other = $("transfer-team").value === OTHER_TEAM;
+    $("transfer-other-field").hidden = !other;
+    if (other) $("transfer-other").focus();
+  };
+
+  const openTransfer = () => {
+    const current = state.detail && state.detail.team;
+    const select = $("transfer-team");
+    select.replaceChildren();
+    let chosen = null;
+    for (const team of transferTeams()) {
+      select.append(el("option", { value: team, text: team === current ? `${capitalise(team)} (current team)` : capitalise(team) }));
+      if (chosen === null && team !== current) chosen = team;
+    }
+    select.append(el("option", { value: OTHER_TEAM, text: "Another team…" }));
+    select.value = chosen || OTHER_TEAM;
+    $("transfer-other").value = "";
+    transferError("");
+    onTransferTeam();
+    $("transfer-form").hidden = false;
+    $("transfer").setAttribute("aria-expanded", "true");
+    select.focus();
+  };
+
+  const closeTransfer = () => {
+    $("transfer-form").hidden = true;
+    $("transfer").setAttribute("aria-expanded", "false");
+    $("transfer-note").value = "";
+    transferError("");
+  };
+
+  $("transfer").addEventListener("click", () => {
+    if ($("transfer-form").hidden) openTransfer();
+    else closeTransfer();
+  });
+  $("transfer-cancel").addEventListener("click", () => {
+    closeTransfer();
+    $("transfer").focus();
+  });
+  $("transfer-team").addEventListener("change", onTransferTeam);
+  for (const field of ["transfer-note", "transfer-other"]) $(field).addEventListener("input", () => transferError(""));
+
+  $("transfer-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = state.selected;
+    if (!id || !isMine()) return;
+    const picked = $("transfer-team").value;
+    const team = (picked === OTHER_TEAM ? $("transfer-other").value : picked).trim().toLowerCase();
+    const note = $("transfer-note").value.trim();
+    if (!team) {
+      transferError("Pick the team to transfer to, or type its key.");
+      $(picked === OTHER_TEAM ? "transfer-other" : "transfer-team").focus();
+      return;
+    }
+    if (!note) {
+      transferError("Write a note for the next agent: what you found, and what is left to do.");
+      $("transfer-note").focus();
+      return;
+    }
+    const button = $("transfer-submit");
+    button.disabled = true;
+    transferError("");
+    try {
+      await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/transfer`, { note, team });
+      state.teamsSeen.add(team);
+      state.nudges.delete(id);
+      closeTransfer();
+      if (state.selected === id && state.detail) {
+        const notes = [
+          ...(state.detail.notes || []),
+          { author: state.agent.name, kind: "transfer", body: note, at: new Date().toISOString() },
+        ];
+        state.detail = { ...state.detail, status: "queued", team, agent_id: null, transferredTo: team, notes };
+        renderHead();
+        renderNotes();
+        reloadNotes(id);
+      }
+      showBanner(`Transferred to ${capitalise(team)}, with your note. The customer has been told.`, "info");
+    } catch (error) {
+      transferError(explain(error));
+    } finally {
+      button.disabled = false;
+      scheduleRefresh(0);
+    }
+  });
+
+  // ---------------------------------------------------------------- internal notes
+
+  const NOTE_KIND = { transfer: "Transfer note", note: "Note" };
+
+  const renderNotes = () => {
+    const d = state.detail;
+    $("notes").hidden = !d;
+    if (!d) return;
+    const notes = d.notes || [];
+    $("notes-list").replaceChildren(
+      ...notes.map((n) =>
+        el("li", { class: "note", "data-testid": "desk-note", "data-kind": n.kind || "note" }, [
+          el("div", { class: "note-head" }, [
+            el("strong", { class: "note-author", text: n.author || "Agent" }),
+            el("span", { class: `note-kind note-kind-${n.kind || "note"}`, text: NOTE_KIND[n.kind] || capitalise(words(n.kind)) }),
+            n.at ? el("time", { datetime: n.at, text: clock(n.at) }) : null,
+          ]),
+          el("p", { class: "note-body", text: n.body }),
+        ]),
+      ),
+    );
+    $("notes-empty").hidden = notes.length > 0;
+  };
+
+  /** Notes have no live event: re-read them (the transcript stays as it is). */
+  const reloadNotes = async (id) => {
+    let after = 0;
+    for (const seq of state.messages.keys()) after = Math.max(after, seq);
+    try {
+      const detail = await api("GET", `/api/agent/conversations/${encodeURIComponent(id)}?after=${after}`);
+      if (state.selected !== id || !state.detail) return;
+      state.detail = { ...state.detail, notes: detail.notes || [] };
+      for (const message of detail.messages || []) addMessage(message);
+      renderNotes();
+    } catch {
+      /* no longer visible to me (transferred to another team): the local copy stays */
+    }
+  };
+
+  const noteError = (text) => {
+    $("note-error").textContent = text || "";
+    $("note-error").hidden = !text;
+  };
+
+  $("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = state.selected;
+    const body = $("note-input").value.trim();
+    if (!id) return;
+    if (!body) {
+      noteError("Write the note first.");
+      $("note-input").focus();
+      return;
+    }
+    const button = $("note-add");
+    button.disabled = true;
+    noteError("");
+    try {
+      await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/notes`, { body });
+      if (state.selected === id) {
+        $("note-input").value = "";
+        state.detail = {
+          ...state.detail,
+          notes: [...(state.detail.notes || []), { author: state.agent.name, kind: "note", body, at: new Date().toISOString() }],
+        };
+        renderNotes();
+        reloadNotes(id); // the stored note (masked where it held card numbers and the like)
+      }
+    } catch (error) {
+      noteError(`The note was not saved: ${explain(error)}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  $("note-input").addEventListener("input", () => noteError(""));
+  $("note-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $("note-form").requestSubmit();
+    }
+  });
 
   const onReplyInput = () => {
     const length = $("reply").value.length;
@@ -716,6 +1276,7 @@
         client_id: clientId,
       });
       pending.remove();
+      clearNudge(id); // the first reply went out: no longer due back in the queue
       if (state.selected === id) addMessage(message);
     } catch (error) {
       pending.remove();
@@ -741,9 +1302,14 @@
         }
         break;
       case "conversation_status":
+        if (frame.team) state.teamsSeen.add(frame.team);
+        // An offer card lives while the case is offered; any other status ends it.
+        if (frame.status !== "offered") removeOffer(frame.conversation_id);
+        if (frame.status !== "assigned" || frame.agent_id !== state.agent.id) clearNudge(frame.conversation_id);
         if (state.detail && frame.conversation_id === state.selected) {
           const before = state.detail;
           state.detail = { ...state.detail, ...frame };
+          if (frame.status === "assigned") delete state.detail.transferredTo;
           if (WAITING.has(before.status) && frame.status === "assigned" && frame.agent_id !== state.agent.id) {
             showBanner("Another agent accepted this conversation.", "info");
           }
@@ -752,7 +1318,32 @@
         scheduleRefresh();
         break;
       case "queue_changed":
+        if (frame.team) state.teamsSeen.add(frame.team);
         scheduleRefresh();
+        break;
+      case "offer":
+        addOffer(frame);
+        scheduleRefresh();
+        break;
+      case "offer_withdrawn":
+        removeOffer(frame.conversation_id);
+        scheduleRefresh();
+        break;
+      case "nudge": {
+        const seconds = Number(frame.requeue_in_s);
+        state.nudges.set(frame.conversation_id, Date.now() + (Number.isFinite(seconds) ? seconds : 60) * 1000);
+        renderNudge();
+        renderMine();
+        if (frame.conversation_id !== state.selected) {
+          showBanner(
+            `You haven't replied to ${customerName(frame.conversation_id)} yet; the case goes back to the queue in ${nudgeSecondsLeft(frame.conversation_id)} s.`,
+            "info",
+          );
+        }
+        break;
+      }
+      case "agent_presence":
+        onPresence(frame);
         break;
       case "error":
         if (frame.code === "unauthorized") signedOut("Your session ended. Please sign in again.");
@@ -793,7 +1384,8 @@
         if (frame.type === "ready") {
           const resumed = attempts > 0;
           attempts = 0;
-          setConnection("online", "Online");
+          setConnection("online", "Connected");
+          setPresence("online"); // an open desk socket makes the agent online
           window.clearInterval(ping);
           ping = window.setInterval(() => current.readyState === 1 && current.send('{"type":"ping"}'), 25000);
           if (resumed) catchUp();
@@ -811,7 +1403,7 @@
         }
         attempts += 1;
         const ceiling = Math.min(30000, 500 * 2 ** Math.min(attempts, 8));
-        setConnection("offline", "Offline · reconnecting");
+        setConnection("offline", "Disconnected · reconnecting");
         timer = window.setTimeout(open, ceiling / 2 + Math.random() * (ceiling / 2));
       });
     };

@@ -44,6 +44,11 @@
       person: "Talk to a person",
       personWaiting: "Requested",
       personConnected: "Connected",
+      endChat: "End chat",
+      endAsk: "End this chat? You'll leave the queue, and no one will reply here.",
+      endYes: "Yes, end chat",
+      endNo: "Keep waiting",
+      ended: "You ended the chat. Write again any time.",
       placeholder: "Write a message…",
       inputLabel: "Your message",
       send: "Send message",
@@ -79,6 +84,11 @@
       person: "Bicara dengan petugas",
       personWaiting: "Sudah diminta",
       personConnected: "Terhubung",
+      endChat: "Akhiri chat",
+      endAsk: "Akhiri chat ini? Anda akan keluar dari antrean dan tidak ada yang membalas di sini.",
+      endYes: "Ya, akhiri",
+      endNo: "Tetap menunggu",
+      ended: "Anda mengakhiri chat. Silakan tulis lagi kapan saja.",
       placeholder: "Tulis pesan…",
       inputLabel: "Pesan Anda",
       send: "Kirim pesan",
@@ -226,6 +236,24 @@
     .person:hover:not(:disabled) { background: rgba(255, 255, 255, .24); }
     .person:disabled { cursor: default; opacity: .8; }
     .person svg { width: 14px; height: 14px; }
+    .end {
+      flex: none; border: 0; background: transparent; color: #fff; border-radius: 8px;
+      padding: 6px 9px; font-size: 12.5px; font-weight: 600; text-decoration: underline;
+      text-underline-offset: 2px; opacity: .92;
+    }
+    .end:hover { background: rgba(255, 255, 255, .16); opacity: 1; }
+    .end[hidden], .confirm[hidden], .ended[hidden] { display: none; }
+    .confirm {
+      border-top: 1px solid #fde68a; background: #fffbeb; color: #78350f; padding: 10px 14px;
+      font-size: 13px; display: flex; flex-direction: column; gap: 8px;
+    }
+    .confirm p { margin: 0; }
+    .confirm-actions { display: flex; justify-content: flex-end; gap: 8px; }
+    .confirm-actions button { border-radius: 8px; padding: 6px 12px; font-size: 12.5px; font-weight: 600; }
+    .confirm-no { border: 1px solid #e2e8f0; background: #fff; color: var(--ink); }
+    .confirm-yes { border: 1px solid var(--danger); background: var(--danger); color: #fff; }
+    .confirm-yes:disabled { opacity: .6; cursor: default; }
+    .ended { color: var(--muted); font-size: 12.5px; text-align: center; margin: 10px 12px 2px; }
 
     .scroller { flex: 1; overflow-y: auto; padding: 16px 14px 12px; background: #f8fafc; }
     .welcome { color: var(--muted); font-size: 13px; text-align: center; margin: 4px 12px 14px; }
@@ -344,6 +372,30 @@
   ui.personLabel = el("span", { text: T.person });
   ui.person = el("button", { class: "person", type: "button", "data-testid": "rd-person", html: ICONS.person });
   ui.person.append(ui.personLabel);
+  ui.end = el("button", {
+    class: "end",
+    type: "button",
+    hidden: true,
+    "data-testid": "rd-end",
+    "aria-controls": "rd-confirm",
+    "aria-expanded": "false",
+    text: T.endChat,
+  });
+  ui.endYes = el("button", { class: "confirm-yes", type: "button", "data-testid": "rd-end-confirm", text: T.endYes });
+  ui.endNo = el("button", { class: "confirm-no", type: "button", "data-testid": "rd-end-cancel", text: T.endNo });
+  ui.confirm = el(
+    "div",
+    {
+      class: "confirm",
+      id: "rd-confirm",
+      role: "alertdialog",
+      "aria-labelledby": "rd-confirm-text",
+      hidden: true,
+      "data-testid": "rd-end-dialog",
+    },
+    [el("p", { id: "rd-confirm-text", text: T.endAsk }), el("div", { class: "confirm-actions" }, [ui.endNo, ui.endYes])],
+  );
+  ui.ended = el("p", { class: "ended", role: "status", hidden: true, "data-testid": "rd-ended", text: T.ended });
   ui.close = el("button", {
     class: "icon-btn",
     type: "button",
@@ -370,6 +422,7 @@
     ui.list,
     ui.pending,
     ui.typing,
+    ui.ended,
   ]);
   ui.error = el("div", { class: "error", role: "alert", hidden: true, "data-testid": "rd-error" });
   ui.input = el("textarea", {
@@ -402,10 +455,11 @@
     { class: "panel", id: "rd-panel", hidden: true, "aria-label": title, "data-testid": "rd-panel" },
     [
       el("header", { class: "header" }, [
-        el("div", { class: "header-top" }, [el("h2", { class: "title", text: title }), ui.close]),
+        el("div", { class: "header-top" }, [el("h2", { class: "title", text: title }), ui.end, ui.close]),
         el("div", { class: "header-bottom" }, [ui.status, ui.person]),
       ]),
       ui.scroller,
+      ui.confirm,
       ui.form,
     ],
   );
@@ -426,6 +480,8 @@
     unread: 0,
     started: false,
     wantPerson: false,
+    leaving: false, // the leave request is in flight
+    left: false, // this visitor ended the chat while waiting
     open: false,
     connection: "connecting",
   };
@@ -578,6 +634,11 @@
         ? T.personConnected
         : T.personWaiting
       : T.person;
+    // While waiting for a person the customer may give up waiting, after a confirmation.
+    const canEnd = WAITING.has(state.status) && !state.leaving;
+    ui.end.hidden = !canEnd;
+    if (!canEnd && !state.leaving) closeConfirm();
+    ui.ended.hidden = !(state.left && state.status === "abandoned");
   };
 
   const setConversation = (conversation) => {
@@ -590,6 +651,7 @@
     }
     state.conversationId = conversation.conversation_id;
     state.status = conversation.status;
+    if (conversation.status !== "abandoned") state.left = false;
     if (conversation.status !== "assigned") state.agentName = null;
     renderStatus();
   };
@@ -981,6 +1043,45 @@
     }
   };
 
+  // ---------------------------------------------------------------- ending the wait
+
+  const openConfirm = () => {
+    ui.confirm.hidden = false;
+    ui.end.setAttribute("aria-expanded", "true");
+    ui.endNo.focus();
+  };
+
+  const closeConfirm = () => {
+    ui.confirm.hidden = true;
+    ui.end.setAttribute("aria-expanded", "false");
+  };
+
+  const leave = async () => {
+    if (!state.token || state.leaving) return;
+    state.leaving = true;
+    ui.endYes.disabled = ui.endNo.disabled = true;
+    showError("");
+    try {
+      applyHistory(await api("POST", "/api/webchat/leave"));
+      state.left = state.status === "abandoned";
+      closeConfirm();
+      ui.input.focus();
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      state.leaving = false;
+      ui.endYes.disabled = ui.endNo.disabled = false;
+      renderStatus();
+    }
+  };
+
+  ui.end.addEventListener("click", () => (ui.confirm.hidden ? openConfirm() : closeConfirm()));
+  ui.endNo.addEventListener("click", () => {
+    closeConfirm();
+    ui.end.focus();
+  });
+  ui.endYes.addEventListener("click", leave);
+
   // ---------------------------------------------------------------- composer
 
   const onInput = () => {
@@ -1035,6 +1136,11 @@
     ui.launcher.focus();
   });
   root.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !ui.confirm.hidden) {
+      closeConfirm();
+      ui.end.focus();
+      return;
+    }
     if (event.key === "Escape" && state.open) {
       setOpen(false);
       ui.launcher.focus();
