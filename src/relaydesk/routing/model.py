@@ -15,7 +15,7 @@ from relaydesk.domain.vocab import AgentPresence, Priority
 
 class Strategy(StrEnum):
     LONGEST_IDLE = "longest_idle"  # the agent who has waited longest for a case gets it
-    LEAST_LOADED = "least_loaded"  # the agent with the most free room, then longest idle
+    LEAST_LOADED = "least_loaded"  # the lowest share of capacity in use, then longest idle
 
 
 @dataclass(frozen=True)

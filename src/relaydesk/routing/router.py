@@ -72,6 +72,9 @@ class Router:
         self._pool: dict[str, dict[int, Mode]] = {}  # team -> agents who may serve it
         self._free: dict[str, SortedList] = {}  # team -> (strategy key, agent id) with room
         self._free_keys: dict[int, dict[str, tuple[object, ...]]] = {}
+        # Open cases whose sort key is later than their arrival (put back in front after
+        # waiting): the overflow scan cannot stop early on their account. Few at a time.
+        self._put_in_front: dict[tuple[str, Needs], set[str]] = {}
 
     # ---- teams and agents -------------------------------------------------------------
 
@@ -167,9 +170,8 @@ class Router:
         """Take a case out of the router (abandoned, transferred away, taken by hand)."""
         case = self._case(case_id)
         if case.offered_to is not None:
-            self._withdraw_offer(case)
-        else:
-            self._unfile_open(case)
+            self._withdraw_offer(case)  # frees the agent's slot (and files the case open)
+        self._unfile_open(case)
         self._queue[case.team].discard(_key(case))
         del self.cases[case_id]
         return case
@@ -193,6 +195,8 @@ class Router:
     def _file_open(self, case: CaseState) -> None:
         groups = self._open.setdefault(case.team, {})
         groups.setdefault(case.needs, SortedList()).add(_key(case))
+        if case.sort_key > case.enqueued_at:
+            self._put_in_front.setdefault((case.team, case.needs), set()).add(case.id)
 
     def _unfile_open(self, case: CaseState) -> None:
         groups = self._open[case.team]
@@ -200,6 +204,11 @@ class Router:
         group.discard(_key(case))
         if not group:
             del groups[case.needs]
+        front = self._put_in_front.get((case.team, case.needs))
+        if front is not None:
+            front.discard(case.id)
+            if not front:
+                del self._put_in_front[(case.team, case.needs)]
 
     # ---- offers -----------------------------------------------------------------------
 
@@ -279,7 +288,7 @@ class Router:
         if case.offered_to is not None:
             return None
         rules = self.rules(case.team)
-        overflowing = now - case.enqueued_at >= rules.overflow_after_s
+        overflowing = case.enqueued_at <= now - rules.overflow_after_s  # as best_case_for
         pool = self._pool.get(case.team, {})
         fallback: int | None = None
         for _, agent_id in self._free.get(case.team, ()):
@@ -291,10 +300,11 @@ class Router:
             strict = agent.skills.covers(case.needs)
             if strict and pool[agent_id] is Mode.PRIMARY:
                 return agent_id
-            if overflowing and fallback is None and agent.skills.covers_relaxed(case.needs):
+            if overflowing and agent.skills.covers_relaxed(case.needs):
                 if strict:  # an overflow-team agent with every skill beats a relaxed match
                     return agent_id
-                fallback = agent_id
+                if fallback is None:
+                    fallback = agent_id
         return fallback
 
     def best_case_for(self, agent_id: int, now: float) -> str | None:
@@ -319,7 +329,7 @@ class Router:
                 if mode is Mode.PRIMARY and agent.skills.covers(needs):
                     found = self._first(group, agent_id, None)
                 elif agent.skills.covers_relaxed(needs):
-                    found = self._first(group, agent_id, overflow_before)
+                    found = self._first_overflowing(team, needs, group, agent_id, overflow_before)
                 else:
                     continue
                 if found is not None and (best is None or found < best):
@@ -328,8 +338,9 @@ class Router:
 
     def _first(self, group: SortedList, agent_id: int, enqueued_before: float | None) -> Key | None:
         """The first case of a group this agent may take (None: none). With
-        `enqueued_before`, only cases that arrived by then; sort keys are never later
-        than arrivals, so the scan stops at the first key past that instant."""
+        `enqueued_before`, only cases that arrived by then; a sort key is never later than
+        its case's arrival (except for cases put back in front, see `_first_overflowing`),
+        so the scan stops at the first key past that instant."""
         for entry in group:
             if enqueued_before is not None and entry[0] > enqueued_before:
                 return None
@@ -340,6 +351,19 @@ class Router:
                 continue
             return entry
         return None
+
+    def _first_overflowing(
+        self, team: str, needs: Needs, group: SortedList, agent_id: int, enqueued_before: float
+    ) -> Key | None:
+        """The first case of a group that has waited past the overflow wait."""
+        found = self._first(group, agent_id, enqueued_before)
+        for case_id in self._put_in_front.get((team, needs), ()):
+            case = self.cases[case_id]
+            if case.enqueued_at <= enqueued_before and agent_id not in case.passed_by:
+                key = _key(case)
+                if found is None or key < found:
+                    found = key
+        return found
 
     def dispatch(self, now: float) -> list[Offer]:
         """Every offer to make now: down each queue in order, the best agent for each case,
