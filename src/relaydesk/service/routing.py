@@ -151,8 +151,26 @@ async def front_sort_key(uow: UnitOfWork, team: str) -> float:
 # ---- a routing pass -----------------------------------------------------------------
 
 
+async def anyone_free(uow: UnitOfWork) -> bool:
+    """Is any online agent under capacity (cases plus pending offers)? If not, a routing
+    pass has nothing to offer and is skipped: with thousands waiting, building the
+    router's snapshot is the expensive part."""
+    online = (
+        await uow.session.execute(
+            select(Agent.id, Agent.capacity).where(Agent.presence == AgentPresence.ONLINE.value)
+        )
+    ).all()
+    if not online:
+        return False
+    loads = await agent_loads(uow, [agent_id for agent_id, _ in online])
+    return any(loads.get(agent_id, Counter()).total() < capacity for agent_id, capacity in online)
+
+
 async def route(c: Container) -> list[Offer]:
     """One routing pass: every offer the router would make now, recorded."""
+    async with c.reader() as uow:
+        if not await anyone_free(uow):
+            return []
     async with c.uow() as uow:
         router = await build_router(uow, c)
         offers = router.dispatch(epoch(uow.now))
