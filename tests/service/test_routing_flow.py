@@ -528,3 +528,25 @@ async def test_a_chosen_away_survives_a_desk_reconnect(container: Container) -> 
     assert await desk.desk_opened(container, ayu.id) == "away"
     await desk.set_presence(container, ayu.id, AgentPresence.OFFLINE)
     assert await desk.desk_opened(container, ayu.id) == "online"
+
+
+async def test_a_teams_outlook_is_erlang_on_its_live_rates(
+    container: Container, clock: ManualClock
+) -> None:
+    from relaydesk.routing.erlang import erlang_c_figures, servers_for_service_level
+
+    ayu = await online_agent(container, "Ayu", ["general"], capacity=2)
+    await online_agent(container, "Budi", ["general"], capacity=2)
+    for n in range(140, 146):  # six arrivals within the hour
+        await waiting_case(container, n)
+        clock.advance(60)
+    (outlook,) = [o for o in await desk.team_outlooks(container, ayu) if o["team"] == "general"]
+    assert outlook["waiting"] == 6 and outlook["slots_online"] == 4
+    assert outlook["arrivals_per_hour"] == 6 and outlook["open"] is True
+    assert outlook["handle_time_s"] == 300.0  # the routing file's prior: nothing ended yet
+    expected = erlang_c_figures(6 / 3600, 300.0, 4, 20.0)
+    assert outlook["expected"]["model"] == "erlang_c"
+    assert outlook["expected"]["p_wait"] == round(expected.p_wait, 4)
+    assert outlook["expected"]["service_level_20s"] == round(expected.service_level, 4)
+    # A = 0.5 erlang: one slot answers only 52% within 20 s; two reach the 80% target.
+    assert outlook["slots_needed"] == 2 == servers_for_service_level(6 / 3600, 300.0, 0.8, 20.0)

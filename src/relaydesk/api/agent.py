@@ -87,6 +87,11 @@ async def queue(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
     return {"cases": await desk.waiting_cases(c, agent)}
 
 
+@router.get("/teams")
+async def teams(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
+    return {"teams": await desk.team_outlooks(c, agent)}
+
+
 @router.get("/conversations")
 async def mine(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
     return {"conversations": await desk.my_conversations(c, agent)}

@@ -205,6 +205,12 @@ async def waiting_cases(c: Container, agent: AgentView) -> list[dict[str, Any]]:
         return cases
 
 
+async def team_outlooks(c: Container, agent: AgentView) -> list[dict[str, Any]]:
+    """Each of the agent's teams now: waiting, staffing, live rates, Erlang's expectation."""
+    async with c.reader() as uow:
+        return [await routing.team_outlook(uow, c, team) for team in agent.teams]
+
+
 async def my_conversations(c: Container, agent: AgentView) -> list[dict[str, Any]]:
     async with c.reader() as uow:
         rows = await uow.session.execute(

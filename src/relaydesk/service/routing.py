@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from relaydesk.bot.formatting import opening
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.vocab import AgentPresence, Channel, Priority, SenderType
+from relaydesk.routing.erlang import erlang_a_figures, erlang_c_figures, servers_for_service_level
 from relaydesk.routing.estimate import Promise, changed_meaningfully, promise
 from relaydesk.routing.model import AgentState, CaseState, Needs, Skills
 from relaydesk.routing.rates import WINDOW, LiveRates
@@ -750,3 +751,58 @@ async def first_reply_due(
         )  # fmt: skip
         return
     await requeue_in_front(uow, c, conversation, agent, reason="no_first_reply")
+
+
+# ---- a team's outlook ---------------------------------------------------------------
+
+OUTLOOK_WINDOW_S = 3600.0  # arrivals counted over the last hour
+SERVICE_LEVEL = (0.8, 20.0)  # the usual target: 80% answered within 20 s
+
+
+async def team_outlook(uow: UnitOfWork, c: Container, team: str) -> dict[str, Any]:
+    """The team now, from live rates: waiting, staffing, and what queueing theory expects
+    (Erlang A when customers have been seen to leave, else Erlang C)."""
+    now = await team_now(uow, c, team)
+    waiting = (
+        await uow.session.execute(select(func.count()).where(QueueEntry.team == team))
+    ).scalar_one()
+    since = uow.now - timedelta(seconds=OUTLOOK_WINDOW_S)
+    arrivals = (
+        await uow.session.execute(
+            select(func.count()).where(Handover.team == team, Handover.requested_at >= since)
+        )
+    ).scalar_one()
+    rate = arrivals / OUTLOOK_WINDOW_S
+    handle, patience = now.rates.handle_time_s, now.rates.patience_s
+    target, within = SERVICE_LEVEL
+    expected: dict[str, Any] | None = None
+    if now.servers > 0 and rate > 0:
+        figures = (
+            erlang_a_figures(rate, handle, now.servers, patience, within)
+            if patience is not None
+            else erlang_c_figures(rate, handle, now.servers, within)
+        )
+        expected = {
+            "model": "erlang_a" if patience is not None else "erlang_c",
+            "p_wait": round(figures.p_wait, 4),
+            "mean_wait_s": round(figures.mean_wait_s, 1),
+            f"service_level_{within:.0f}s": round(figures.service_level, 4),
+            "abandon_rate": round(figures.p_abandon, 4),
+            "occupancy": round(figures.occupancy, 4),
+        }
+    return {
+        "team": team,
+        "name": await team_display_name(uow, team),
+        "waiting": waiting,
+        "slots_online": now.servers,
+        "slots_free": now.free,
+        "open": now.closed_until is None,
+        "opens_at": now.closed_until.isoformat() if now.closed_until else None,
+        "arrivals_per_hour": arrivals * 3600.0 / OUTLOOK_WINDOW_S,
+        "handle_time_s": round(handle, 1),
+        "patience_s": round(patience, 1) if patience is not None else None,
+        "expected": expected,
+        "slots_needed": (
+            servers_for_service_level(rate, handle, target, within) if rate > 0 else 0
+        ),
+    }
