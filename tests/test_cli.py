@@ -152,3 +152,41 @@ def test_agents_add(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert short.exit_code == 2 and "8 characters" in short.output
     unknown = runner.invoke(app, [*args[:-1], "nosuchteam", "--password", "long-enough-pw"])
     assert unknown.exit_code == 2 and "unknown team(s): nosuchteam" in unknown.output
+
+
+def test_agents_add_takes_skills_and_channel_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from relaydesk.service.bootstrap import bootstrap
+    from relaydesk.settings import Settings
+    from relaydesk.store.models import Agent
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("RELAYDESK_DATABASE_URL", url)
+    base = ["agents", "add", "--email", "ayu@example.com", "--name", "Ayu", "--teams", "billing"]
+    result = runner.invoke(
+        app,
+        [*base, "--languages", "en,id", "--tiers", "vip", "--channel-capacity", "whatsapp=2"],
+        input="secret-pass\nsecret-pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(
+        app, [*base, "--channel-capacity", "fax=2"], input="secret-pass\nsecret-pass\n"
+    )
+    assert bad.exit_code == 2 and "unknown channel(s): fax" in bad.output
+
+    async def read() -> Agent:
+        c = bootstrap(Settings(database_url=url, data_dir=tmp_path))
+        try:
+            async with c.reader() as uow:
+                return (await uow.session.execute(select(Agent))).scalar_one()
+        finally:
+            await c.stop()
+
+    agent = asyncio.run(read())
+    assert agent.skills == {"languages": ["en", "id"], "tiers": ["vip"]}
+    assert agent.channel_capacity == {"whatsapp": 2}

@@ -128,6 +128,9 @@ def agents_add(
     channels: Annotated[str, typer.Option(help="Comma-separated channels; empty: any.")] = "",
     topics: Annotated[str, typer.Option(help="Comma-separated topics; empty: any.")] = "",
     tiers: Annotated[str, typer.Option(help="Comma-separated tiers (standard, vip).")] = "",
+    channel_capacity: Annotated[
+        str, typer.Option(help="Per-channel limits, e.g. whatsapp=2,email=5; empty: none.")
+    ] = "",
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -140,6 +143,13 @@ def agents_add(
     keys = _comma_list(teams)
     given = {"languages": languages, "channels": channels, "topics": topics, "tiers": tiers}
     skills = {kind: _comma_list(value) for kind, value in given.items() if value.strip()}
+    limits: dict[str, int] = {}
+    for item in _comma_list(channel_capacity):
+        channel, _, limit = item.partition("=")
+        if not limit.strip().isdigit() or int(limit) < 1:
+            typer.echo(f"relaydesk: --channel-capacity: {item!r} is not channel=number", err=True)
+            raise typer.Exit(2)
+        limits[channel.strip()] = int(limit)
 
     async def run() -> int:
         container = bootstrap(settings)
@@ -154,6 +164,7 @@ def agents_add(
                 teams=keys,
                 capacity=capacity,
                 skills=skills,
+                channel_capacity=limits,
             )
         finally:
             await container.stop()

@@ -15,12 +15,13 @@ class DemoAgent:
     password: str
     teams: tuple[str, ...]
     capacity: int = 3
+    languages: tuple[str, ...] = ()  # empty: any
 
 
 DEMO_AGENTS = (
     DemoAgent("dewi@demo.relaydesk", "Dewi", "demo-dewi", ("logistics", "general")),
     DemoAgent("budi@demo.relaydesk", "Budi", "demo-budi", ("billing", "general")),
-    DemoAgent("sari@demo.relaydesk", "Sari", "demo-sari", ("accounts", "general")),
+    DemoAgent("sari@demo.relaydesk", "Sari", "demo-sari", ("accounts", "general"), 3, ("id", "en")),
     DemoAgent(
         "alex@demo.relaydesk",
         "Alex",
@@ -41,5 +42,6 @@ async def seed(c: Container) -> tuple[DemoAgent, ...]:
             password=agent.password,
             teams=list(agent.teams),
             capacity=agent.capacity,
+            skills={"languages": list(agent.languages)} if agent.languages else None,
         )
     return DEMO_AGENTS

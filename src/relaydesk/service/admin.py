@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from relaydesk.domain.vocab import DEFAULT_TEAMS
+from relaydesk.domain.vocab import DEFAULT_TEAMS, Channel
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.desk import hash_password
 from relaydesk.service.errors import NotFound
@@ -50,6 +50,13 @@ async def create_agent(
     """Create (or update, by email) an agent in the given teams; the first is primary, the
     others secondary (they help there once a case overflows). `skills` maps languages,
     channels, topics and tiers to what the agent takes (left out: any)."""
+    known = {c.value for c in Channel}
+    named = set((skills or {}).get("channels", [])) | set(channel_capacity or {})
+    if named - known:
+        raise ValueError(
+            f"unknown channel(s): {', '.join(sorted(named - known))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
     unknown_skills = set(skills or {}) - SKILL_KINDS
     if unknown_skills:
         raise ValueError(
