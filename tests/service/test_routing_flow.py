@@ -550,3 +550,17 @@ async def test_a_teams_outlook_is_erlang_on_its_live_rates(
     assert outlook["expected"]["service_level_20s"] == round(expected.service_level, 4)
     # A = 0.5 erlang: one slot answers only 52% within 20 s; two reach the 80% target.
     assert outlook["slots_needed"] == 2 == servers_for_service_level(6 / 3600, 300.0, 0.8, 20.0)
+
+
+async def test_only_one_scheduler_leads_on_postgresql(container: Container) -> None:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one process; the advisory lock is PostgreSQL's")
+    first, second = Scheduler(container), Scheduler(container)
+    try:
+        assert await first._lead() is True
+        assert await second._lead() is False
+        await first._resign()  # the leader's process ends: another takes over
+        assert await second._lead() is True
+    finally:
+        await first._resign()
+        await second._resign()

@@ -108,8 +108,16 @@ class Scheduler:
     async def _lead(self) -> bool:
         if self.c.engine.dialect.name != "postgresql":
             return True
-        if self._leader is not None and not self._leader.closed:
-            return True
+        if self._leader is not None:
+            try:  # still the same session, so still holding the lock?
+                await self._leader.execute(text("SELECT 1"))
+                await self._leader.commit()
+                return True
+            except Exception:
+                log.warning("lost the scheduler's database session; leading again if free")
+                with contextlib.suppress(Exception):
+                    await self._leader.invalidate()
+                self._leader = None
         connection = await self.c.engine.connect()
         got = (
             await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
@@ -123,8 +131,15 @@ class Scheduler:
 
     async def _resign(self) -> None:
         if self._leader is not None:
+            # Unlock before the connection goes back to the pool: a pooled connection keeps
+            # its session, and a session-level advisory lock with it.
             with contextlib.suppress(Exception):
-                await self._leader.close()  # the session ends, and with it the lock
+                await self._leader.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY}
+                )
+                await self._leader.commit()
+            with contextlib.suppress(Exception):
+                await self._leader.close()
             self._leader = None
 
 
