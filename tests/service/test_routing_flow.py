@@ -475,13 +475,23 @@ async def test_outside_hours_the_customer_hears_when_the_team_opens(
         await say(c, 120, "ok, write to me at rina@example.com")
         assert "rina@example.com" in (await system_lines(c, case))[-1]
         assert len(await events(c, "follow_up_requested")) == 1
-        await online_agent(c, "Ayu", ["general"])
-        clock.advance(3 * 3600)  # 13:00 local
+        helper = await online_agent(c, "Helper", ["billing", "general"])  # general: 2nd
         scheduler = Scheduler(c)
+        clock.advance(3 * 3600 - 1)  # 12:59:59 local: silent for hours, but nobody asks
+        await scheduler.tick()
+        assert await events(c, "customer_checked_in") == []
+        assert (await row(c, case)).status == "queued"
+        assert (await entry(c, case)).offered_agent_id is None  # closed hours don't overflow
+        clock.advance(1)  # 13:00 local
         await scheduler.tick()
         opened = [line for line in await system_lines(c, case) if "is open now" in line]
         assert len(opened) == 1
-        assert (await entry(c, case)).offered_agent_id is not None
+        assert (await entry(c, case)).offered_agent_id is None  # not yet: 3 open minutes
+        clock.advance(180)
+        await scheduler.tick()
+        assert (await entry(c, case)).offered_agent_id == helper.id
+        detail = await desk.conversation_detail(c, helper, case)
+        assert detail["contact"]["follow_up_email"] == "rina@example.com"
     finally:
         await c.stop()
 

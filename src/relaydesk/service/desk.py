@@ -253,6 +253,10 @@ async def conversation_detail(
             "contact": {
                 "name": contact.name if contact else None,
                 "tier": contact.tier if contact else None,
+                # Off hours the customer may have asked to be answered by email instead.
+                "follow_up_email": (contact.attributes or {}).get("follow_up_email")
+                if contact
+                else None,
             },
             "brief": handover.brief if handover else None,
             "reasons": handover.reasons if handover else [],

@@ -119,7 +119,7 @@ async def build_router(uow: UnitOfWork, c: Container) -> Router:
                 team=entry.team,
                 priority=Priority.of_rank(entry.priority_rank),
                 needs=Needs(**entry.needs) if entry.needs else Needs("en", "webchat"),
-                enqueued_at=epoch(entry.enqueued_at),
+                enqueued_at=_waiting_since(c, entry, uow.now),
                 sort_key=entry.sort_key,
                 offered_to=entry.offered_agent_id,
                 offered_at=epoch(entry.offered_at) if entry.offered_at else None,
@@ -127,6 +127,16 @@ async def build_router(uow: UnitOfWork, c: Container) -> Router:
             )
         )
     return router
+
+
+def _waiting_since(c: Container, entry: QueueEntry, now: datetime) -> float:
+    """When the case started waiting, counting only the team's open hours: a case that
+    came in overnight has not waited "8 hours" at opening, so it does not overflow to
+    helpers at once (its place in line still comes from its arrival)."""
+    hours = c.routing.hours(entry.team)
+    if hours is None:
+        return epoch(entry.enqueued_at)
+    return epoch(now) - hours.open_seconds_between(entry.enqueued_at, now)
 
 
 def needs_of(conversation: Conversation, contact: Contact, topic: str | None) -> dict[str, Any]:
@@ -168,15 +178,23 @@ async def anyone_free(uow: UnitOfWork) -> bool:
 
 
 async def route(c: Container) -> list[Offer]:
-    """One routing pass: every offer the router would make now, recorded."""
+    """One routing pass: every offer the router would make now, recorded.
+
+    The snapshot is read without the writer's lock, and each offer is recorded in its own
+    short transaction that checks again, under row locks, that nothing changed: a pass
+    over thousands of waiting cases never holds up incoming messages.
+    """
     async with c.reader() as uow:
         if not await anyone_free(uow):
             return []
-    async with c.uow() as uow:
         router = await build_router(uow, c)
-        offers = router.dispatch(epoch(uow.now))
-        made = [offer for offer in offers if await _record_offer(uow, c, offer)]
-        await uow.commit()
+        now = epoch(uow.now)
+    made = []
+    for offer in router.dispatch(now):
+        async with c.uow() as uow:
+            if await _record_offer(uow, c, offer):
+                await uow.commit()
+                made.append(offer)
     return made
 
 
@@ -474,8 +492,19 @@ async def check_in(uow: UnitOfWork, c: Container, conversation_id: str, stage: s
     ).scalar_one_or_none()
     if conversation is None or not Status(conversation.status).is_waiting:
         return
+    team = conversation.team or c.policy.default_team
+    hours = c.routing.hours(team)
+    if hours is not None and not hours.is_open(uow.now):
+        # They were told when the team opens: nobody asks them anything before that.
+        rules = c.routing.rules(team)
+        wait = (hours.next_open(uow.now) - uow.now).total_seconds() + rules.check_in_after_s
+        await timers.schedule(
+            uow, TimerKind.CHECK_IN, conversation.id, wait, conversation_id=conversation.id,
+            stage="ask",
+        )  # fmt: skip
+        return
     if stage == "ask":
-        rules = c.routing.rules(conversation.team or c.policy.default_team)
+        rules = c.routing.rules(team)
         await append_message(
             uow,
             conversation,
