@@ -12,30 +12,15 @@ tests skip, except under CI=true, where a missing browser fails the run.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.browser.pages import SHOTS, chat, customer, say, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SHOTS = Path("/tmp")
-TIMEOUT_MS = 15_000
+pytestmark = pytest.mark.browser
 
 DEWI = ("dewi@demo.relaydesk", "demo-dewi")  # logistics (primary), general
 BUDI = ("budi@demo.relaydesk", "demo-budi")  # billing (primary), general
@@ -43,98 +28,13 @@ BUDI = ("budi@demo.relaydesk", "demo-budi")  # billing (primary), general
 ORDER_QUESTION = "where is order 58001"  # a delivery case: it waits for Logistics
 
 
-def _require_browser() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("the playwright package (pip install -e '.[dev]')")
-    if not missing:
-        return
-    message = "browser tests need " + " and ".join(missing)
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: browser tests must run, not skip)")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Starts the demo server, optionally with a routing file (YAML text) of its own."""
-    from tests.support.server import LiveServer, sqlite_settings
-
-    started: list[Any] = []
-
-    def start(routing: str | None = None) -> Any:
-        overrides: dict[str, object] = {}
-        if routing is not None:
-            path = tmp_path / "routing.yaml"
-            path.write_text(routing, encoding="utf-8")
-            overrides["routing_file"] = path
-        live = LiveServer(sqlite_settings(tmp_path, **overrides)).start()
-        started.append(live)
-        return live
-
-    try:
-        yield start
-    finally:
-        for live in started:
-            live.stop()
-
-
-@pytest.fixture
-def server(start_server: Callable[..., Any]) -> Any:
-    return start_server()
-
-
-def _customer(browser: Any, server: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(f"{server.url}/")
-    return page
-
-
-def _say(page: Any, text: str) -> None:
-    box = page.locator("[data-testid=rd-input]")
-    box.fill(text)
-    box.press("Enter")
-
-
-def _chat(page: Any, sender: str) -> Any:
-    return page.locator(f"[data-testid=rd-message][data-sender={sender}]")
-
-
 def _ask_for_a_person(page: Any, text: str = ORDER_QUESTION) -> None:
     from playwright.sync_api import expect
 
-    _say(page, text)
-    expect(_chat(page, "bot").first).to_be_visible()
+    say(page, text)
+    expect(chat(page, "bot").first).to_be_visible()
     page.locator("[data-testid=rd-person]").click()
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "waiting")
-
-
-def _sign_in(browser: Any, server: Any, email: str, password: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    desk = context.new_page()
-    desk.goto(f"{server.url}/desk")
-    desk.locator("[data-testid=desk-email]").fill(email)
-    desk.locator("[data-testid=desk-password]").fill(password)
-    desk.locator("[data-testid=desk-login]").click()
-    return desk
 
 
 def _seconds(locator: Any) -> int:
@@ -144,10 +44,10 @@ def _seconds(locator: Any) -> int:
 def test_an_offer_counts_down_and_accepting_it_opens_the_case(browser: Any, server: Any) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
+    page = customer(browser, server)
     _ask_for_a_person(page)
 
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     card = desk.locator("[data-testid=desk-offer]")
     expect(card).to_have_count(1)  # the scheduler offers it to Dewi, the only one online
     expect(card.locator("[data-testid=desk-offer-summary]")).to_contain_text("58001")
@@ -186,16 +86,16 @@ def test_an_offer_counts_down_and_accepting_it_opens_the_case(browser: Any, serv
 
     desk.locator("[data-testid=desk-input]").fill("Hi, this is Dewi")
     desk.locator("[data-testid=desk-send]").click()
-    expect(_chat(page, "agent")).to_contain_text("Hi, this is Dewi")
+    expect(chat(page, "agent")).to_contain_text("Hi, this is Dewi")
 
 
 def test_declining_removes_the_card_and_the_case_keeps_waiting(browser: Any, server: Any) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
+    page = customer(browser, server)
     _ask_for_a_person(page)
 
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     card = desk.locator("[data-testid=desk-offer]")
     expect(card).to_have_count(1)
     card.locator("[data-testid=desk-offer-decline]").click()
@@ -218,7 +118,7 @@ def test_declining_removes_the_card_and_the_case_keeps_waiting(browser: Any, ser
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "assigned")
 
 
-def test_a_transfer_note_reaches_the_next_agent_and_never_the_customer(
+def test_a_transfer_note_reaches_the_next_agent_and_never_thecustomer(
     browser: Any, server: Any
 ) -> None:
     from playwright.sync_api import expect
@@ -226,9 +126,9 @@ def test_a_transfer_note_reaches_the_next_agent_and_never_the_customer(
     internal = "Customer sounded upset about the delay; be gentle."
     handover_note = "Wants a refund for the late parcel; please check the double charge."
 
-    page = _customer(browser, server)
+    page = customer(browser, server)
     _ask_for_a_person(page)
-    dewi = _sign_in(browser, server, *DEWI)
+    dewi = sign_in(browser, server, *DEWI)
     dewi.locator("[data-testid=desk-offer-accept]").click()
     expect(dewi.locator("[data-testid=desk-input]")).to_be_enabled()
 
@@ -267,17 +167,17 @@ def test_a_transfer_note_reaches_the_next_agent_and_never_the_customer(
     )
 
     # The customer is told, live; the notes never reach the widget, not even after a reload.
-    expect(_chat(page, "system").last).to_contain_text("passing you to our Billing team")
+    expect(chat(page, "system").last).to_contain_text("passing you to our Billing team")
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "waiting")
     for shown in (page, None):
         if shown is None:
             page.reload()
-            expect(_chat(page, "system").last).to_contain_text("Billing team")
+            expect(chat(page, "system").last).to_contain_text("Billing team")
         text = page.locator("[data-testid=rd-panel]").inner_text()
         assert handover_note not in text and internal not in text
 
     # Budi, in Billing, is offered the case and reads both notes before replying.
-    budi = _sign_in(browser, server, *BUDI)
+    budi = sign_in(browser, server, *BUDI)
     card = budi.locator("[data-testid=desk-offer]")
     expect(card).to_have_count(1)
     card.locator("[data-testid=desk-offer-accept]").click()
@@ -299,13 +199,13 @@ def test_ending_the_chat_while_waiting_takes_the_case_off_the_queue(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
+    page = customer(browser, server)
     end = page.locator("[data-testid=rd-end]")
     expect(page.locator("[data-testid=rd-panel]")).to_be_visible()
     expect(end).to_be_hidden()  # with the bot there is nothing to end
     _ask_for_a_person(page)
 
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     expect(desk.locator("[data-testid=desk-case]")).to_have_count(1)
     expect(desk.locator("[data-testid=desk-offer]")).to_have_count(1)
 
@@ -352,9 +252,9 @@ def test_an_accepted_case_without_a_reply_shows_the_nudge_until_the_agent_answer
     from playwright.sync_api import expect
 
     server = start_server(NUDGE_SOON)
-    page = _customer(browser, server)
+    page = customer(browser, server)
     _ask_for_a_person(page)
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     desk.locator("[data-testid=desk-offer-accept]").click()
     expect(desk.locator("[data-testid=desk-input]")).to_be_enabled()
 
@@ -371,7 +271,7 @@ def test_an_accepted_case_without_a_reply_shows_the_nudge_until_the_agent_answer
     desk.locator("[data-testid=desk-send]").click()
     expect(nudge).to_be_hidden()
     expect(desk.locator("[data-testid=desk-mine-nudge]")).to_have_count(0)
-    expect(_chat(page, "agent")).to_contain_text("looking at it now")
+    expect(chat(page, "agent")).to_contain_text("looking at it now")
 
 
 SHORT_OFFERS = """
@@ -388,7 +288,7 @@ def test_presence_follows_the_server_and_missed_offers_set_the_agent_away(
     from playwright.sync_api import expect
 
     server = start_server(SHORT_OFFERS)
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     presence = desk.locator("[data-testid=desk-presence]")
     expect(presence).to_have_value("online")
 
@@ -402,7 +302,7 @@ def test_presence_follows_the_server_and_missed_offers_set_the_agent_away(
 
     # Two offers left to run out: the server sets Dewi away and the desk says why.
     for _ in range(2):
-        _ask_for_a_person(_customer(browser, server))
+        _ask_for_a_person(customer(browser, server))
     notice = desk.locator("[data-testid=desk-presence-notice]")
     expect(presence).to_have_value("away")
     expect(notice).to_be_visible()

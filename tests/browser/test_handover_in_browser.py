@@ -9,92 +9,17 @@ tests skip, except under CI=true, where a missing browser fails the run.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.browser.pages import SHOTS, TIMEOUT_MS, chat, customer, say, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SHOTS = Path("/tmp")
-TIMEOUT_MS = 15_000
+pytestmark = pytest.mark.browser
 
 DEWI = ("dewi@demo.relaydesk", "demo-dewi")
 ALEX = ("alex@demo.relaydesk", "demo-alex")
-
-
-def _require_browser() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("the playwright package (pip install -e '.[dev]')")
-    if not missing:
-        return
-    message = "browser tests need " + " and ".join(missing)
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: browser tests must run, not skip)")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Any]:
-    from tests.support.server import LiveServer, sqlite_settings
-
-    live = LiveServer(sqlite_settings(tmp_path)).start()
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
-def _customer(browser: Any, server: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(f"{server.url}/")
-    return page
-
-
-def _say(page: Any, text: str) -> None:
-    box = page.locator("[data-testid=rd-input]")
-    box.fill(text)
-    box.press("Enter")
-
-
-def _chat(page: Any, sender: str, *, stored: bool = False) -> Any:
-    """The widget's messages from one sender; `stored`: only those the server numbered."""
-    return page.locator(
-        f"[data-testid=rd-message][data-sender={sender}]{'[data-seq]' if stored else ''}"
-    )
 
 
 def _transcript(desk: Any, sender: str, *, stored: bool = False) -> Any:
@@ -110,40 +35,26 @@ def _seqs(page: Any, testid: str) -> list[int]:
     return [int(v) for v in values]
 
 
-def _sign_in(browser: Any, server: Any, email: str, password: str, *, live: bool = True) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    if not live:
-        # The desk socket opens but never hears from the server: this desk learns nothing live.
-        context.route_web_socket(re.compile(r"/api/agent/ws"), lambda ws: None)
-    desk = context.new_page()
-    desk.goto(f"{server.url}/desk")
-    desk.locator("[data-testid=desk-email]").fill(email)
-    desk.locator("[data-testid=desk-password]").fill(password)
-    desk.locator("[data-testid=desk-login]").click()
-    return desk
-
-
 def test_customer_is_handed_to_an_agent_who_answers_live(browser: Any, server: Any) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
+    page = customer(browser, server)
     expect(page.locator("[data-testid=rd-panel]")).to_be_visible()  # open by default on /
 
-    _say(page, "where is order 58001")
-    mine = _chat(page, "customer")
+    say(page, "where is order 58001")
+    mine = chat(page, "customer")
     expect(mine).to_have_count(1)
     expect(mine.first).to_have_attribute("data-seq", re.compile(r"^\d+$"))
-    expect(_chat(page, "bot").first).to_be_visible()
+    expect(chat(page, "bot").first).to_be_visible()
 
     page.locator("[data-testid=rd-person]").click()
-    notice = _chat(page, "system")
+    notice = chat(page, "system")
     expect(notice.first).to_be_visible()
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "waiting")
     expect(page.locator("[data-testid=rd-person]")).to_be_disabled()
     page.screenshot(path=str(SHOTS / "rd-widget.png"))
 
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     case = desk.locator("[data-testid=desk-case]")
     expect(case).to_have_count(1)
     expect(case).to_contain_text("58001")  # the brief's summary names the order
@@ -166,7 +77,7 @@ def test_customer_is_handed_to_an_agent_who_answers_live(browser: Any, server: A
     expect(_transcript(desk, "agent", stored=True)).to_contain_text("Hi, this is Dewi")
 
     # The customer's open widget shows the reply live: no reload.
-    reply = _chat(page, "agent")
+    reply = chat(page, "agent")
     expect(reply).to_contain_text("Hi, this is Dewi")
     seqs = _seqs(page, "rd-message")
     assert len(seqs) == len(set(seqs)), f"a message is shown twice: {seqs}"
@@ -176,7 +87,7 @@ def test_customer_is_handed_to_an_agent_who_answers_live(browser: Any, server: A
     desk.screenshot(path=str(SHOTS / "rd-desk.png"))
 
     # The customer answers; the agent sees it live, and can resolve.
-    _say(page, "thanks, that was quick")
+    say(page, "thanks, that was quick")
     expect(_transcript(desk, "customer").last).to_contain_text("thanks, that was quick")
     desk.locator("[data-testid=desk-resolve]").click()
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "resolved")
@@ -188,11 +99,11 @@ def test_reloading_the_page_keeps_the_transcript_without_duplicates(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
-    _say(page, "where is order 58001")
-    expect(_chat(page, "bot").first).to_be_visible()
-    _say(page, "I want to talk to a real person")
-    expect(_chat(page, "system").first).to_be_visible()
+    page = customer(browser, server)
+    say(page, "where is order 58001")
+    expect(chat(page, "bot").first).to_be_visible()
+    say(page, "I want to talk to a real person")
+    expect(chat(page, "system").first).to_be_visible()
     expect(page.locator("[data-testid=rd-message]:not([data-seq])")).to_have_count(0)
     before = _seqs(page, "rd-message")
     texts = page.locator("[data-testid=rd-message] .bubble").all_inner_texts()
@@ -207,8 +118,8 @@ def test_reloading_the_page_keeps_the_transcript_without_duplicates(
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "waiting")
 
     # Still live after the reload: the next message goes through once.
-    _say(page, "my email is ana@example.com")
-    expect(_chat(page, "customer")).to_have_count(3)
+    say(page, "my email is ana@example.com")
+    expect(chat(page, "customer")).to_have_count(3)
     expect(page.locator("[data-testid=rd-message]:not([data-seq])")).to_have_count(0)
     final = _seqs(page, "rd-message")
     assert len(final) == len(set(final))
@@ -217,7 +128,7 @@ def test_reloading_the_page_keeps_the_transcript_without_duplicates(
 def test_composer_enforces_the_length_limit_with_a_counter(browser: Any, server: Any) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
+    page = customer(browser, server)
     box = page.locator("[data-testid=rd-input]")
     expect(box).to_have_attribute("maxlength", "4000")
     box.fill("x" * 4000)
@@ -230,15 +141,15 @@ def test_composer_enforces_the_length_limit_with_a_counter(browser: Any, server:
 def test_a_second_agent_cannot_take_an_accepted_case(browser: Any, server: Any) -> None:
     from playwright.sync_api import expect
 
-    page = _customer(browser, server)
-    _say(page, "where is order 58001")  # a delivery case: Logistics (Dewi and Alex)
-    expect(_chat(page, "bot").first).to_be_visible()
+    page = customer(browser, server)
+    say(page, "where is order 58001")  # a delivery case: Logistics (Dewi and Alex)
+    expect(chat(page, "bot").first).to_be_visible()
     page.locator("[data-testid=rd-person]").click()
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "waiting")
 
-    dewi = _sign_in(browser, server, *DEWI)
-    alex = _sign_in(browser, server, *ALEX)
-    stale = _sign_in(browser, server, *ALEX, live=False)  # Alex again, in a tab gone quiet
+    dewi = sign_in(browser, server, *DEWI)
+    alex = sign_in(browser, server, *ALEX)
+    stale = sign_in(browser, server, *ALEX, live=False)  # Alex again, in a tab gone quiet
     for desk in (dewi, alex, stale):
         desk.locator("[data-testid=desk-case]").first.click()
         expect(desk.locator("[data-testid=desk-accept]")).to_be_visible()
@@ -268,19 +179,19 @@ def test_the_widget_falls_back_to_http_when_websockets_fail(browser: Any, server
     page = context.new_page()
     page.goto(f"{server.url}/")
 
-    _say(page, "where is order 58001")
-    expect(_chat(page, "customer", stored=True)).to_have_count(1)
-    expect(_chat(page, "bot").first).to_be_visible()
+    say(page, "where is order 58001")
+    expect(chat(page, "customer", stored=True)).to_have_count(1)
+    expect(chat(page, "bot").first).to_be_visible()
     page.locator("[data-testid=rd-person]").click()
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "waiting")
 
-    desk = _sign_in(browser, server, *DEWI)
+    desk = sign_in(browser, server, *DEWI)
     desk.locator("[data-testid=desk-case]").first.click()
     desk.locator("[data-testid=desk-accept]").click()
     desk.locator("[data-testid=desk-input]").fill("Hi, this is Dewi")
     desk.locator("[data-testid=desk-send]").click()
 
-    expect(_chat(page, "agent")).to_contain_text("Hi, this is Dewi")
+    expect(chat(page, "agent")).to_contain_text("Hi, this is Dewi")
     seqs = _seqs(page, "rd-message")
     assert len(seqs) == len(set(seqs)), f"a message is shown twice: {seqs}"
 
@@ -328,11 +239,11 @@ def test_a_message_cut_off_by_a_broken_socket_arrives_once(
     page = context.new_page()
     page.goto(f"{server.url}/")
 
-    _say(page, "where is order 58001")
-    customer = _chat(page, "customer")
+    say(page, "where is order 58001")
+    customer = chat(page, "customer")
     expect(customer).to_have_count(1)
     expect(customer.first).to_have_attribute("data-seq", re.compile(r"^\d+$"))
-    expect(_chat(page, "bot").first).to_be_visible()
+    expect(chat(page, "bot").first).to_be_visible()
     assert connections["n"] >= 2, "the widget should have reconnected"
     assert page.evaluate(
         "() => Object.keys(localStorage).filter(k => k.endsWith(':outbox'))"
@@ -340,5 +251,5 @@ def test_a_message_cut_off_by_a_broken_socket_arrives_once(
     ), "the outbox should be empty once the server acknowledged the message"
 
     page.reload()  # what the server stored, read afresh: one customer message
-    expect(_chat(page, "bot").first).to_be_visible()
+    expect(chat(page, "bot").first).to_be_visible()
     expect(customer).to_have_count(1)
