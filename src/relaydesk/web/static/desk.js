@@ -535,21 +535,15 @@
     }
   };
 
-  const acceptOffer = (offer, ...buttons) => {
+  /** Answer an offer: `act` calls the server; a 403/404/409 means it is gone anyway. */
+  const answerOffer = (offer, buttons, act) => {
     const id = offer.id;
     offer.busy = true;
     for (const button of buttons) button.disabled = true;
     hideBanner();
     (async () => {
       try {
-        const detail = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/accept`);
-        removeOffer(id, { taken: true });
-        state.selected = id;
-        state.unread.delete(id);
-        showConversation(detail);
-        renderQueue();
-        renderMine();
-        $("reply").focus();
+        await act(id);
       } catch (error) {
         if (error.status === 409 || error.status === 403 || error.status === 404) removeOffer(id);
         showBanner(explain(error));
@@ -561,26 +555,24 @@
     })();
   };
 
-  const declineOffer = (offer, ...buttons) => {
-    const id = offer.id;
-    offer.busy = true;
-    for (const button of buttons) button.disabled = true;
-    hideBanner();
-    (async () => {
-      try {
-        await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/decline`);
-        removeOffer(id);
-        showBanner("Declined: the case goes to the next available agent.", "info");
-      } catch (error) {
-        if (error.status === 409 || error.status === 403 || error.status === 404) removeOffer(id);
-        showBanner(explain(error));
-      } finally {
-        offer.busy = false;
-        for (const button of buttons) button.disabled = false;
-        scheduleRefresh(0);
-      }
-    })();
-  };
+  const acceptOffer = (offer, ...buttons) =>
+    answerOffer(offer, buttons, async (id) => {
+      const detail = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/accept`);
+      removeOffer(id, { taken: true });
+      state.selected = id;
+      state.unread.delete(id);
+      showConversation(detail);
+      renderQueue();
+      renderMine();
+      $("reply").focus();
+    });
+
+  const declineOffer = (offer, ...buttons) =>
+    answerOffer(offer, buttons, async (id) => {
+      await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/decline`);
+      removeOffer(id);
+      showBanner("Declined: the case goes to the next available agent.", "info");
+    });
 
   // ---------------------------------------------------------------- nudges
 
