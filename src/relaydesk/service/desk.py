@@ -127,9 +127,7 @@ async def authenticate(c: Container, token: str) -> AgentView:
 
 async def set_presence(c: Container, agent_id: int, presence: AgentPresence) -> None:
     async with c.uow() as uow:
-        agent = (
-            await uow.session.execute(select(Agent).where(Agent.id == agent_id).with_for_update())
-        ).scalar_one()
+        agent = await routing.lock_agent(uow, agent_id, must_exist=True)
         await routing.change_presence(uow, c, agent, presence)
         if presence is AgentPresence.ONLINE:
             agent.seen_at = uow.now
@@ -142,9 +140,7 @@ async def desk_opened(c: Container, agent_id: int) -> str:
     """A desk connection opened: an offline agent comes online; one who chose away stays
     away (a reload or a second tab must not undo that). Returns the presence."""
     async with c.uow() as uow:
-        agent = (
-            await uow.session.execute(select(Agent).where(Agent.id == agent_id).with_for_update())
-        ).scalar_one()
+        agent = await routing.lock_agent(uow, agent_id, must_exist=True)
         if agent.presence == AgentPresence.OFFLINE.value:
             await routing.change_presence(uow, c, agent, AgentPresence.ONLINE, why="connected")
         agent.seen_at = uow.now
@@ -322,11 +318,7 @@ async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> d
         # Locks the agent row, then the conversation: two accepts of one case, an accept
         # racing an offer, or one agent's two accepts racing past their capacity, serialise
         # here (PostgreSQL row locks; the single SQLite writer does the same).
-        agent = (
-            await uow.session.execute(
-                select(Agent).where(Agent.id == agent_view.id).with_for_update()
-            )
-        ).scalar_one()
+        agent = await routing.lock_agent(uow, agent_view.id, must_exist=True)
         conversation = await get_conversation(uow, conversation_id, for_update=True)
         status = Status(conversation.status)
         if status is Status.ASSIGNED:
@@ -390,11 +382,7 @@ async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> d
 async def decline(c: Container, agent_view: AgentView, conversation_id: str) -> None:
     """Say no to an offer: it goes to the next agent, never back to this one."""
     async with c.uow() as uow:
-        agent = (
-            await uow.session.execute(
-                select(Agent).where(Agent.id == agent_view.id).with_for_update()
-            )
-        ).scalar_one()
+        agent = await routing.lock_agent(uow, agent_view.id, must_exist=True)
         found = await routing.locked_offer(uow, conversation_id, agent_view.id)
         if found is None:
             raise Conflict("this case is not offered to you (the offer may have expired)")
@@ -419,19 +407,11 @@ async def transfer(
     if team is None and to_agent_id is None:
         raise InvalidInput("say which team or agent to transfer to", field="team")
     async with c.uow() as uow:
-        agent = (
-            await uow.session.execute(
-                select(Agent).where(Agent.id == agent_view.id).with_for_update()
-            )
-        ).scalar_one()
+        agent = await routing.lock_agent(uow, agent_view.id, must_exist=True)
         conversation = await _own(uow, agent_view, conversation_id)
         to_agent = None
         if to_agent_id is not None:
-            to_agent = (
-                await uow.session.execute(
-                    select(Agent).where(Agent.id == to_agent_id).with_for_update()
-                )
-            ).scalar_one_or_none()
+            to_agent = await routing.lock_agent(uow, to_agent_id)
             if to_agent is None:
                 raise NotFound(f"no agent {to_agent_id}", field="agent_id")
             if to_agent.id == agent.id:
@@ -451,18 +431,39 @@ async def transfer(
         assert team is not None
         if (await uow.session.execute(select(Team.id).where(Team.key == team))).scalar() is None:
             raise NotFound(f"no team {team!r}", field="team")
-        uow.session.add(
-            Note(
-                conversation_id=conversation.id,
-                agent_id=agent.id,
-                author=agent.name,
-                kind="transfer",
-                body=mask(note).text,
-                created_at=uow.now,
-            )
-        )
+        _note(uow, conversation, agent.id, agent.name, "transfer", note)
         await routing.transfer(uow, c, conversation, agent, team=team, to_agent=to_agent)
         await uow.commit()
+
+
+def _note(
+    uow: UnitOfWork, conversation: Conversation, agent_id: int, author: str, kind: str, text: str
+) -> None:
+    """Store an internal note (masked) and tell the desk side; never the conversation's own
+    topic, which the customer's socket hears."""
+    note = Note(
+        conversation_id=conversation.id,
+        agent_id=agent_id,
+        author=author,
+        kind=kind,
+        body=mask(text).text,
+        created_at=uow.now,
+    )
+    uow.session.add(note)
+    staff = tuple(t for t in topics(conversation) if not t.startswith("conversation:"))
+    uow.publish_after_commit(
+        LiveEvent(
+            "note",
+            staff,
+            {
+                "conversation_id": conversation.id,
+                "author": author,
+                "kind": kind,
+                "body": note.body,
+                "at": uow.now.isoformat(),
+            },
+        )
+    )
 
 
 async def add_note(c: Container, agent_view: AgentView, conversation_id: str, body: str) -> None:
@@ -471,31 +472,7 @@ async def add_note(c: Container, agent_view: AgentView, conversation_id: str, bo
     async with c.uow() as uow:
         conversation = await get_conversation(uow, conversation_id)
         await _check_visible(uow, agent_view, conversation)
-        note = Note(
-            conversation_id=conversation.id,
-            agent_id=agent_view.id,
-            author=agent_view.name,
-            kind="note",
-            body=mask(body).text,
-            created_at=uow.now,
-        )
-        uow.session.add(note)
-        # Internal: to the desk side only (the owner, or the team while it waits), never to
-        # the conversation's own topic, which the customer's socket hears.
-        staff = tuple(t for t in topics(conversation) if not t.startswith("conversation:"))
-        uow.publish_after_commit(
-            LiveEvent(
-                "note",
-                staff,
-                {
-                    "conversation_id": conversation.id,
-                    "author": note.author,
-                    "kind": note.kind,
-                    "body": note.body,
-                    "at": uow.now.isoformat(),
-                },
-            )
-        )
+        _note(uow, conversation, agent_view.id, agent_view.name, "note", body)
         await uow.commit()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import func, select
 
@@ -51,6 +51,27 @@ QUEUE_ORDER = (QueueEntry.sort_key, QueueEntry.priority_rank.desc(), QueueEntry.
 
 def epoch(at: datetime) -> float:
     return at.timestamp()
+
+
+# ---- row locks, always agent before conversation ---------------------------------
+
+
+@overload
+async def lock_agent(uow: UnitOfWork, agent_id: int, *, must_exist: Literal[True]) -> Agent: ...
+@overload
+async def lock_agent(uow: UnitOfWork, agent_id: int | None) -> Agent | None: ...
+async def lock_agent(
+    uow: UnitOfWork, agent_id: int | None, *, must_exist: bool = False
+) -> Agent | None:
+    """The agent's row, locked for this transaction (PostgreSQL; SQLite has one writer)."""
+    query = select(Agent).where(Agent.id == agent_id).with_for_update()
+    result = await uow.session.execute(query)
+    return result.scalar_one() if must_exist else result.scalar_one_or_none()
+
+
+async def lock_conversation(uow: UnitOfWork, conversation_id: str) -> Conversation | None:
+    query = select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    return (await uow.session.execute(query)).scalar_one_or_none()
 
 
 # ---- the router's view of the database ----------------------------------------------
@@ -199,14 +220,8 @@ async def route(c: Container) -> list[Offer]:
 
 
 async def _record_offer(uow: UnitOfWork, c: Container, offer: Offer) -> bool:
-    agent = (
-        await uow.session.execute(select(Agent).where(Agent.id == offer.agent_id).with_for_update())
-    ).scalar_one()
-    conversation = (
-        await uow.session.execute(
-            select(Conversation).where(Conversation.id == offer.case_id).with_for_update()
-        )
-    ).scalar_one_or_none()
+    agent = await lock_agent(uow, offer.agent_id, must_exist=True)
+    conversation = await lock_conversation(uow, offer.case_id)
     entry = await _entry(uow, offer.case_id)
     if (
         conversation is None
@@ -274,11 +289,7 @@ async def locked_offer(
     uow: UnitOfWork, conversation_id: str, agent_id: int
 ) -> tuple[Conversation, QueueEntry] | None:
     """The conversation and its queue entry, locked, if the case is offered to this agent."""
-    conversation = (
-        await uow.session.execute(
-            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-        )
-    ).scalar_one_or_none()
+    conversation = await lock_conversation(uow, conversation_id)
     entry = await _entry(uow, conversation_id)
     if (
         conversation is None
@@ -291,9 +302,7 @@ async def locked_offer(
 
 
 async def expire_offer(uow: UnitOfWork, c: Container, conversation_id: str, agent_id: int) -> None:
-    agent = (
-        await uow.session.execute(select(Agent).where(Agent.id == agent_id).with_for_update())
-    ).scalar_one_or_none()
+    agent = await lock_agent(uow, agent_id)
     found = await locked_offer(uow, conversation_id, agent_id)
     if agent is None or found is None:
         return
@@ -485,11 +494,7 @@ async def schedule_check_in(uow: UnitOfWork, c: Container, conversation: Convers
 
 
 async def check_in(uow: UnitOfWork, c: Container, conversation_id: str, stage: str) -> None:
-    conversation = (
-        await uow.session.execute(
-            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-        )
-    ).scalar_one_or_none()
+    conversation = await lock_conversation(uow, conversation_id)
     if conversation is None or not Status(conversation.status).is_waiting:
         return
     team = conversation.team or c.policy.default_team
@@ -745,14 +750,8 @@ async def first_reply_due(
     uow: UnitOfWork, c: Container, conversation_id: str, agent_id: int, stage: str
 ) -> None:
     """An accepted case without a word from its agent: nudge them, then re-queue it."""
-    agent = (
-        await uow.session.execute(select(Agent).where(Agent.id == agent_id).with_for_update())
-    ).scalar_one_or_none()
-    conversation = (
-        await uow.session.execute(
-            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-        )
-    ).scalar_one_or_none()
+    agent = await lock_agent(uow, agent_id)
+    conversation = await lock_conversation(uow, conversation_id)
     if agent is None or conversation is None or conversation.agent_id != agent_id:
         return
     handover = await open_handover(uow, conversation_id)

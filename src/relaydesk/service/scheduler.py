@@ -22,7 +22,7 @@ from relaydesk.service import routing, timers
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.timers import TimerKind
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.store.models import Agent, QueueEntry, Timer
+from relaydesk.store.models import QueueEntry, Timer
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +160,7 @@ async def _check_in(uow: UnitOfWork, c: Container, timer: Timer) -> None:
 
 
 async def _agent_gone(uow: UnitOfWork, c: Container, timer: Timer) -> None:
-    agent = (
-        await uow.session.execute(select(Agent).where(Agent.id == timer.agent_id).with_for_update())
-    ).scalar_one_or_none()
+    agent = await routing.lock_agent(uow, timer.agent_id)
     if agent is not None:
         await routing.change_presence(uow, c, agent, AgentPresence.OFFLINE, why="disconnected")
 
