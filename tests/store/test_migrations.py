@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -79,9 +81,36 @@ async def test_upgrading_an_older_database_keeps_its_conversations(database_url:
                     " '[]', true, '2026-11-23 03:00:00')"
                 )
             )
+            # A case waiting in a queue at the upgrade: it keeps its place.
+            await connection.execute(
+                text(
+                    "INSERT INTO handovers (id, conversation_id, team, priority, reasons, brief,"
+                    " requested_at) VALUES (1, 'c1', 'billing', 'high', '[]', '{}',"
+                    " '2026-11-23 03:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO queue_entries (conversation_id, handover_id, team,"
+                    " priority_rank, enqueued_at) VALUES ('c1', 1, 'billing', 2,"
+                    " '2026-11-23 03:00:00')"
+                )
+            )
         await migrate(engine)
         async with engine.connect() as connection:
             rows = (await connection.execute(text("SELECT body, sender_name FROM messages"))).all()
             assert [tuple(r) for r in rows] == [("hello", None)]
+            key, needs = (
+                await connection.execute(text("SELECT sort_key, needs FROM queue_entries"))
+            ).one()
+            arrived = datetime(2026, 11, 23, 3, tzinfo=UTC).timestamp()
+            assert key == arrived - 2 * 300  # a high case's head start: two aging steps
+            needs = json.loads(needs) if isinstance(needs, str) else needs
+            assert needs == {
+                "language": "en",
+                "channel": "webchat",
+                "topic": None,
+                "tier": "standard",
+            }
     finally:
         await engine.dispose()

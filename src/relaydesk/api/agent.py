@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import Counter
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from relaydesk.service.bootstrap import Container
 from relaydesk.service.errors import ServiceError
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
+log = logging.getLogger(__name__)
 
 
 class LoginIn(BaseModel):
@@ -229,7 +231,10 @@ HEARTBEAT_S = 20.0
 async def _heartbeat(c: Container, agent_id: int) -> None:
     while True:
         await asyncio.sleep(min(HEARTBEAT_S, c.settings.presence_grace_s / 3))
-        await desk.heartbeat(c, agent_id)
+        try:
+            await desk.heartbeat(c, agent_id)
+        except Exception:  # a database blip: the next beat tries again
+            log.warning("desk heartbeat for agent %s failed", agent_id, exc_info=True)
 
 
 async def _pump(ws: WebSocket, subscription: Any) -> None:

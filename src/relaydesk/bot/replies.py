@@ -405,6 +405,14 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "{position} dan akan didahulukan saat buka. Kalau tidak ingin menunggu di sini, "
         "balas dengan alamat email Anda dan kami akan menghubungi lewat email.",
     },
+    "team_closed_since": {
+        "en": "Our {team} team has closed for now and opens {opens}. You keep your place "
+        "(number {position} in line). If you'd rather not wait here, reply with your email "
+        "address and we'll write to you there.",
+        "id": "Tim {team} kami sudah tutup dan buka {opens}. Tempat Anda di antrean tetap "
+        "aman (nomor {position}). Kalau tidak ingin menunggu di sini, balas dengan alamat "
+        "email Anda dan kami akan menghubungi lewat email.",
+    },
     "team_open": {
         "en": "Our {team} team is open now. {queue}",
         "id": "Tim {team} kami sudah buka. {queue}",

@@ -101,7 +101,12 @@ class AgentState:
         return self.active.total() + len(self.offers)
 
     def has_room(self, channel: str) -> bool:
-        if self.presence is not AgentPresence.ONLINE or self.load >= self.capacity:
+        """Online, and one more case on `channel` fits (`fits`)."""
+        return self.presence is AgentPresence.ONLINE and self.fits(channel)
+
+    def fits(self, channel: str) -> bool:
+        """One more case on `channel` stays within capacity, in total and on the channel."""
+        if self.load >= self.capacity:
             return False
         limit = self.channel_capacity.get(channel)
         if limit is None:

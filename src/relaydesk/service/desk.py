@@ -17,6 +17,7 @@ from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
 from relaydesk.domain.vocab import AgentPresence, SenderType
+from relaydesk.routing.model import AgentState
 from relaydesk.service import routing, timers
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.bus import LiveEvent
@@ -129,9 +130,6 @@ async def set_presence(c: Container, agent_id: int, presence: AgentPresence) -> 
     async with c.uow() as uow:
         agent = await routing.lock_agent(uow, agent_id, must_exist=True)
         await routing.change_presence(uow, c, agent, presence)
-        if presence is AgentPresence.ONLINE:
-            agent.seen_at = uow.now
-            await timers.cancel(uow, TimerKind.AGENT_GONE, agent_id)
         await uow.commit()
     c.wake_router()
 
@@ -143,12 +141,21 @@ async def desk_opened(c: Container, agent_id: int) -> str:
         agent = await routing.lock_agent(uow, agent_id, must_exist=True)
         if agent.presence == AgentPresence.OFFLINE.value:
             await routing.change_presence(uow, c, agent, AgentPresence.ONLINE, why="connected")
-        agent.seen_at = uow.now
-        await timers.cancel(uow, TimerKind.AGENT_GONE, agent_id)
+        await _still_here(uow, c, agent)
         presence = agent.presence
         await uow.commit()
     c.wake_router()
     return presence
+
+
+async def _still_here(uow: UnitOfWork, c: Container, agent: Agent) -> None:
+    """A live desk connection: the agent counts as gone only if no connection, in any
+    process, says so again within the grace period. Were this process to crash, the timer
+    fires and their cases go back to the queue."""
+    agent.seen_at = uow.now
+    await timers.schedule(
+        uow, TimerKind.AGENT_GONE, agent.id, c.settings.presence_grace_s, agent_id=agent.id
+    )
 
 
 async def desk_closed(c: Container, agent_id: int) -> None:
@@ -164,10 +171,9 @@ async def desk_closed(c: Container, agent_id: int) -> None:
 async def heartbeat(c: Container, agent_id: int) -> None:
     """An open desk connection says the agent is still there."""
     async with c.uow() as uow:
-        agent = await uow.session.get(Agent, agent_id)
+        agent = await routing.lock_agent(uow, agent_id)
         if agent is not None:
-            agent.seen_at = uow.now
-            await timers.cancel(uow, TimerKind.AGENT_GONE, agent_id)
+            await _still_here(uow, c, agent)
         await uow.commit()
 
 
@@ -336,13 +342,9 @@ async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> d
             raise Conflict("this case is being offered to another agent right now")
         if not offered_here and conversation.team not in agent_view.teams:
             raise Forbidden(f"this case waits for team {conversation.team}, not one of yours")
-        load = (await routing.agent_loads(uow, [agent.id])).get(agent.id)
-        held = (load.total() if load else 0) - (1 if offered_here else 0)
-        if held >= agent.capacity:
-            raise Conflict(
-                f"you already have {held} open conversations or offers (your capacity is "
-                f"{agent.capacity}); resolve or hand one back first"
-            )
+        state = await routing.agent_state(uow, agent, without_offer=conversation.id)
+        if not state.fits(conversation.channel):
+            raise Conflict(_full(state, conversation.channel))
         await uow.session.delete(entry)
         conversation.agent_id = agent.id
         agent.last_assigned_at, agent.missed_offers = uow.now, 0
@@ -379,6 +381,18 @@ async def accept(c: Container, agent_view: AgentView, conversation_id: str) -> d
     return await conversation_detail(c, agent_view, conversation_id)
 
 
+def _full(state: AgentState, channel: str) -> str:
+    if state.load >= state.capacity:
+        return (
+            f"you already have {state.load} open conversations or offers (your capacity is "
+            f"{state.capacity}); resolve or hand one back first"
+        )
+    return (
+        f"you already have your limit of {state.channel_capacity[channel]} {channel} "
+        "conversations; resolve or hand one back first"
+    )
+
+
 async def decline(c: Container, agent_view: AgentView, conversation_id: str) -> None:
     """Say no to an offer: it goes to the next agent, never back to this one."""
     async with c.uow() as uow:
@@ -407,11 +421,18 @@ async def transfer(
     if team is None and to_agent_id is None:
         raise InvalidInput("say which team or agent to transfer to", field="team")
     async with c.uow() as uow:
-        agent = await routing.lock_agent(uow, agent_view.id, must_exist=True)
+        # Both agents' rows before the conversation, in id order: two agents passing cases
+        # to each other at once must not wait on each other.
+        locked = {
+            agent_id: await routing.lock_agent(uow, agent_id)
+            for agent_id in sorted({agent_view.id, to_agent_id or agent_view.id})
+        }
+        agent = locked[agent_view.id]
+        assert agent is not None
         conversation = await _own(uow, agent_view, conversation_id)
         to_agent = None
         if to_agent_id is not None:
-            to_agent = await routing.lock_agent(uow, to_agent_id)
+            to_agent = locked[to_agent_id]
             if to_agent is None:
                 raise NotFound(f"no agent {to_agent_id}", field="agent_id")
             if to_agent.id == agent.id:
@@ -425,8 +446,7 @@ async def transfer(
                 team = conversation.team if conversation.team in their_teams else their_teams[0]
             elif team not in their_teams:
                 raise InvalidInput(f"{to_agent.name} is not in team {team}", field="team")
-            load = (await routing.agent_loads(uow, [to_agent.id])).get(to_agent.id)
-            if load is not None and load.total() >= to_agent.capacity:
+            if not (await routing.agent_state(uow, to_agent)).fits(conversation.channel):
                 raise Conflict(f"{to_agent.name} is at capacity; transfer to their team")
         assert team is not None
         if (await uow.session.execute(select(Team.id).where(Team.key == team))).scalar() is None:

@@ -65,12 +65,14 @@ async def lock_agent(
 ) -> Agent | None:
     """The agent's row, locked for this transaction (PostgreSQL; SQLite has one writer)."""
     query = select(Agent).where(Agent.id == agent_id).with_for_update()
-    result = await uow.session.execute(query)
+    # populate_existing: a row read earlier in this session is refreshed, not trusted.
+    result = await uow.session.execute(query.execution_options(populate_existing=True))
     return result.scalar_one() if must_exist else result.scalar_one_or_none()
 
 
 async def lock_conversation(uow: UnitOfWork, conversation_id: str) -> Conversation | None:
     query = select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    query = query.execution_options(populate_existing=True)
     return (await uow.session.execute(query)).scalar_one_or_none()
 
 
@@ -148,6 +150,34 @@ async def build_router(uow: UnitOfWork, c: Container) -> Router:
             )
         )
     return router
+
+
+async def agent_state(
+    uow: UnitOfWork, agent: Agent, *, without_offer: str | None = None
+) -> AgentState:
+    """One agent as the router sees them, from the database: open cases by channel and
+    pending offers (leaving out `without_offer`, the one being accepted)."""
+    active = (await agent_loads(uow, [agent.id])).get(agent.id, Counter())
+    active.pop("offers", None)
+    offered = await uow.session.execute(
+        select(QueueEntry.conversation_id, QueueEntry.needs).where(
+            QueueEntry.offered_agent_id == agent.id
+        )
+    )
+    return AgentState(
+        id=agent.id,
+        teams={m.team.key: m.is_primary for m in agent.memberships},
+        presence=AgentPresence(agent.presence),
+        capacity=agent.capacity,
+        channel_capacity=dict(agent.channel_capacity or {}),
+        skills=skills_of(agent),
+        active=active,
+        offers={
+            case: (needs or {}).get("channel", "webchat")
+            for case, needs in offered
+            if case != without_offer
+        },
+    )
 
 
 def _waiting_since(c: Container, entry: QueueEntry, now: datetime) -> float:
@@ -228,12 +258,11 @@ async def _record_offer(uow: UnitOfWork, c: Container, offer: Offer) -> bool:
         or entry is None
         or conversation.status != Status.QUEUED.value
         or entry.offered_agent_id is not None
-        or agent.presence != AgentPresence.ONLINE.value
+        or agent.id in (entry.passed_by or [])
     ):
-        return False  # changed since the snapshot (taken by hand, left, went away)
-    load = (await agent_loads(uow, [agent.id])).get(agent.id, Counter())
-    if load.total() >= agent.capacity:
-        return False
+        return False  # changed since the snapshot (taken by hand, left, passed on)
+    if not (await agent_state(uow, agent)).has_room(conversation.channel):
+        return False  # went away, or took a case by hand meanwhile
     await offer_to(uow, c, conversation, entry, agent)
     return True
 
@@ -263,6 +292,7 @@ async def _entry(uow: UnitOfWork, conversation_id: str) -> QueueEntry | None:
             select(QueueEntry)
             .where(QueueEntry.conversation_id == conversation_id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
 
@@ -398,6 +428,7 @@ async def _back_in_queue(
     )
     uow.session.add(entry)
     handover.team, handover.agent_id, handover.assigned_at = team, None, None
+    handover.first_reply_at = None  # the next agent's first-reply limit starts afresh
     former = conversation.agent_id
     conversation.team, conversation.agent_id = team, None
     if former is not None:  # their desk hears the case has left them
@@ -422,7 +453,7 @@ async def requeue_in_front(
         uow, conversation, SenderType.SYSTEM.value,
         replies.say("requeued", conversation.lang, agent=agent.name),
     )  # fmt: skip
-    entry.told_position, entry.told_at = 1, uow.now
+    entry.told_position, entry.told_at = await queue_place(uow, entry), uow.now
     _queue_changed(uow, team, conversation.id)
     c.wake_router()
 
@@ -452,15 +483,19 @@ async def transfer(
             "transferred_agent", conversation.lang, agent=agent.name, to_agent=to_agent.name
         )
     else:
-        told = await promise_for(uow, c, entry)
+        now = await team_now(uow, c, team)
+        if now.closed_until is not None:
+            await schedule_opening(uow, c, team, now.closed_until)
+        place = await queue_place(uow, entry)
         text = replies.say(
             "transferred_team",
             conversation.lang,
             agent=agent.name,
             team=team_name,
-            queue=replies.queue_status(conversation.lang, told.position, told.wait_s),
+            queue=_news(
+                uow, c, now, entry, conversation, place, team_name, opened=True, first=True
+            ),
         )
-        _told(uow, entry, told)
     await append_message(uow, conversation, SenderType.SYSTEM.value, text)
     _queue_changed(uow, team, conversation.id)
     c.wake_router()
@@ -668,6 +703,7 @@ async def first_notice(
     )
     if now.closed_until is None:
         return replies.handover_notice(conversation.lang, team_name, told.position, told.wait_s)
+    entry.told_opens_at = now.closed_until
     await schedule_opening(uow, c, entry.team, now.closed_until)
     return replies.say(
         "team_closed",
@@ -685,62 +721,98 @@ def _opening_words(c: Container, team: str, at: datetime, now: datetime, lang: s
 
 
 async def schedule_opening(uow: UnitOfWork, c: Container, team: str, opens: datetime) -> None:
+    """At `opens`, everyone waiting for the team hears that it is open (one timer a team)."""
+    existing = await timers.find(uow, TimerKind.TEAM_OPENS, team)
+    if existing is not None and existing.due_at == opens:
+        return
     await timers.schedule(
         uow, TimerKind.TEAM_OPENS, team, max(0.0, (opens - uow.now).total_seconds()), team=team
     )
 
 
 async def update_promises(uow: UnitOfWork, c: Container, team: str, *, opened: bool = False) -> int:
-    """Tell waiting customers whose place or promise changed meaningfully (at most every
-    two minutes on WhatsApp, SMS and email). `opened`: the team just opened; everyone
-    hears it. Returns how many were told."""
+    """Tell waiting customers what changed. While the team is open: a better place or a
+    promise that moved meaningfully (at most every two minutes on WhatsApp, SMS and
+    email). When it has closed: once, when it opens again. `opened`: the team just opened,
+    and everyone hears it. Returns how many were told."""
     now = await team_now(uow, c, team)
     if now.closed_until is not None:
-        return 0
-    entries = (
+        await schedule_opening(uow, c, team, now.closed_until)
+    rows = (
         await uow.session.execute(
-            select(QueueEntry, Conversation)
-            .join(Conversation, Conversation.id == QueueEntry.conversation_id)
+            select(QueueEntry.conversation_id)
             .where(QueueEntry.team == team)
             .order_by(*QUEUE_ORDER)
             .limit(UPDATE_DEPTH)
         )
-    ).all()
+    ).scalars()
+    team_name = await team_display_name(uow, team)
     told_count = 0
-    team_name = await team_display_name(uow, team) if opened else ""
-    for place, (entry, conversation) in enumerate(entries, start=1):
-        new = promise(place, now.servers, now.free, now.rates.handle_time_s, now.rates.patience_s)
-        if not opened and (entry.offered_agent_id is not None or new.wait_s == 0):
-            continue  # about to be answered: no news to send
-        if not opened:
-            old = Promise(entry.told_position or place, entry.told_wait_s)
-            if not changed_meaningfully(old, new):
-                continue
-            if (
-                conversation.channel in SLOW_CHANNELS
-                and entry.told_at is not None
-                and (uow.now - entry.told_at).total_seconds() < SLOW_UPDATE_INTERVAL_S
-            ):
-                continue
-        status = replies.queue_status(conversation.lang, new.position, new.wait_s)
-        text = (
-            replies.say("team_open", conversation.lang, team=team_name, queue=status)
-            if opened
-            else replies.say("queue_update", conversation.lang, queue=status)
-        )
+    for place, conversation_id in enumerate(list(rows), start=1):
+        # Locked, then read fresh: a message or an accept may have landed meanwhile.
+        conversation = await lock_conversation(uow, conversation_id)
+        entry = await _entry(uow, conversation_id)
+        if conversation is None or entry is None or not Status(conversation.status).is_waiting:
+            continue
+        text = _news(uow, c, now, entry, conversation, place, team_name, opened=opened)
+        if text is None:
+            continue
         await append_message(uow, conversation, SenderType.SYSTEM.value, text)
         uow.log(
             EventType.CUSTOMER_NOTIFIED,
             conversation_id=conversation.id,
             channel=conversation.channel,
             team=team,
-            position=new.position,
-            wait_s=new.wait_s,
-            notice="team_open" if opened else "queue_update",
+            position=entry.told_position,
+            wait_s=entry.told_wait_s,
+            notice="team_open" if opened else "team_closed" if now.closed_until else "update",
         )
-        _told(uow, entry, new)
         told_count += 1
     return told_count
+
+
+def _news(
+    uow: UnitOfWork,
+    c: Container,
+    now: TeamNow,
+    entry: QueueEntry,
+    conversation: Conversation,
+    place: int,
+    team_name: str,
+    *,
+    opened: bool,
+    first: bool = False,
+) -> str | None:
+    """What to tell one waiting customer now, if anything (and remember it was told).
+    `first`: the first words about this queue (a transfer): their place and promise, or
+    when the closed team opens."""
+    lang = conversation.lang
+    if now.closed_until is not None:
+        if entry.told_opens_at == now.closed_until:
+            return None  # already told when the team opens
+        entry.told_opens_at, entry.told_position, entry.told_at = now.closed_until, place, uow.now
+        opens = _opening_words(c, entry.team, now.closed_until, uow.now, lang)
+        return replies.say("team_closed_since", lang, team=team_name, opens=opens, position=place)
+    new = promise(place, now.servers, now.free, now.rates.handle_time_s, now.rates.patience_s)
+    if opened or entry.told_opens_at is not None:
+        entry.told_opens_at = None
+        _told(uow, entry, new)
+        status = replies.queue_status(lang, new.position, new.wait_s)
+        return status if first else replies.say("team_open", lang, team=team_name, queue=status)
+    if entry.offered_agent_id is not None or new.wait_s == 0:
+        return None  # about to be answered: no news to send
+    if not changed_meaningfully(Promise(entry.told_position or place, entry.told_wait_s), new):
+        return None
+    if (
+        conversation.channel in SLOW_CHANNELS
+        and entry.told_at is not None
+        and (uow.now - entry.told_at).total_seconds() < SLOW_UPDATE_INTERVAL_S
+    ):
+        return None
+    _told(uow, entry, new)
+    return replies.say(
+        "queue_update", lang, queue=replies.queue_status(lang, new.position, new.wait_s)
+    )
 
 
 # ---- first replies ------------------------------------------------------------------

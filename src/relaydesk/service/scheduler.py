@@ -56,17 +56,26 @@ class Scheduler:
 
     async def fire_timers(self) -> int:
         async with self.c.reader() as uow:
-            due = [(row.id, row.key) for row in await timers.due(uow, uow.now)]
+            due = [
+                (row.id, row.key, row.agent_id, row.conversation_id)
+                for row in await timers.due(uow, uow.now)
+            ]
         worked = 0
-        for timer_id, key in due:
+        for timer_id, key, agent_id, conversation_id in due:
             try:
-                worked += await self._fire(timer_id)
+                worked += await self._fire(timer_id, agent_id, conversation_id)
             except Exception:
                 log.exception("timer %s failed; it stays due and is tried again", key)
         return worked
 
-    async def _fire(self, timer_id: int) -> int:
+    async def _fire(self, timer_id: int, agent_id: int | None, conversation_id: str | None) -> int:
         async with self.c.uow() as uow:
+            # The lock order of every use case: agent, conversation, then the timer row
+            # (a customer's message locks the conversation, then re-arms its check-in).
+            if agent_id is not None:
+                await routing.lock_agent(uow, agent_id)
+            if conversation_id is not None:
+                await routing.lock_conversation(uow, conversation_id)
             query = select(Timer).where(Timer.id == timer_id, Timer.due_at <= uow.now)
             if uow.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
@@ -80,19 +89,25 @@ class Scheduler:
         return 1
 
     async def update_promises(self) -> int:
-        async with self.c.uow() as uow:
-            teams = (await uow.session.execute(select(QueueEntry.team).distinct())).scalars()
-            told = 0
-            for team in list(teams):
+        async with self.c.reader() as uow:
+            teams = list((await uow.session.execute(select(QueueEntry.team).distinct())).scalars())
+        told = 0
+        for team in teams:  # one short transaction a team
+            async with self.c.uow() as uow:
                 told += await routing.update_promises(uow, self.c, team)
-            await uow.commit()
+                await uow.commit()
         return told
 
     async def run(self) -> None:
         """Until cancelled: lead (or wait to), and tick every interval or when woken."""
         try:
             while True:
-                if not await self._lead():
+                try:
+                    leading = await self._lead()
+                except Exception:  # the database is away (a restart, a failover): wait
+                    log.exception("scheduler cannot reach the database; trying again")
+                    leading = False
+                if not leading:
                     await asyncio.sleep(5 * self.interval_s)
                     continue
                 try:

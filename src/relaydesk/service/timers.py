@@ -63,15 +63,12 @@ async def cancel_for_conversation(uow: UnitOfWork, conversation_id: str) -> None
 
 
 async def due(uow: UnitOfWork, now: datetime, limit: int = 200) -> list[Timer]:
-    """Rows due by `now`, oldest first; on PostgreSQL, rows another worker holds are
-    skipped (FOR UPDATE SKIP LOCKED)."""
+    """Rows due by `now`, oldest first (read only: the scheduler locks each one as it works
+    it, after the agent and conversation rows it is about)."""
     query = select(Timer).where(Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(limit)
-    if uow.dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     return list((await uow.session.execute(query)).scalars())
 
 
-async def next_due(uow: UnitOfWork) -> datetime | None:
-    return (
-        await uow.session.execute(select(Timer.due_at).order_by(Timer.due_at).limit(1))
-    ).scalar()
+async def find(uow: UnitOfWork, kind: TimerKind, subject: str | int) -> Timer | None:
+    query = select(Timer).where(Timer.key == key(kind, subject))
+    return (await uow.session.execute(query)).scalar_one_or_none()

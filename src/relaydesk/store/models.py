@@ -224,6 +224,7 @@ class QueueEntry(Base):
     told_position: Mapped[int | None] = mapped_column(Integer)
     told_wait_s: Mapped[float | None] = mapped_column(Float)
     told_at: Mapped[datetime | None]
+    told_opens_at: Mapped[datetime | None]  # told the (closed) team opens then
 
 
 class Timer(Base):

@@ -5,7 +5,9 @@ Revises: 0002
 Create Date: 2026-11-24 23:40:00
 """
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,7 +38,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("told_position", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("told_wait_s", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("told_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("told_opens_at", sa.DateTime(), nullable=True))
         batch_op.create_index("ix_queue_team_sort", ["team", "sort_key"], unique=False)
+    _place_waiting_cases()
     op.create_table(
         "timers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,12 +73,42 @@ def upgrade() -> None:
         batch_op.create_index("ix_notes_conversation", ["conversation_id", "id"], unique=False)
 
 
+DEFAULT_AGING_STEP_S = 300.0  # routing.model.TeamRules.aging_step_s when this ran
+
+
+def _place_waiting_cases() -> None:
+    """Cases already waiting get the router's sort key (arrival minus the priority's head
+    start) and what they need, so they keep their place instead of jumping the queue."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            "SELECT q.id, q.enqueued_at, q.priority_rank, c.lang, c.channel, k.tier"
+            " FROM queue_entries q JOIN conversations c ON c.id = q.conversation_id"
+            " JOIN contacts k ON k.id = c.contact_id"
+        )
+    ).all()
+    for entry_id, enqueued_at, rank, lang, channel, tier in rows:
+        if isinstance(enqueued_at, str):  # SQLite hands back text
+            enqueued_at = datetime.fromisoformat(enqueued_at)
+        arrived = enqueued_at.replace(tzinfo=UTC).timestamp()
+        needs = {"language": lang, "channel": channel, "topic": None, "tier": tier}
+        bind.execute(
+            sa.text("UPDATE queue_entries SET sort_key = :key, needs = :needs WHERE id = :id"),
+            {
+                "key": arrived - rank * DEFAULT_AGING_STEP_S,
+                "needs": json.dumps(needs),
+                "id": entry_id,
+            },
+        )
+
+
 def downgrade() -> None:
     op.drop_table("notes")
     op.drop_table("timers")
     with op.batch_alter_table("queue_entries") as batch_op:
         batch_op.drop_index("ix_queue_team_sort")
         for column in (
+            "told_opens_at",
             "told_at",
             "told_wait_s",
             "told_position",
