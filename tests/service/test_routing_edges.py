@@ -31,10 +31,8 @@ from tests.service.test_routing_flow import (
     waiting_case,
 )
 
-
-def _postgres_only(c: Container) -> None:
-    if c.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's row locks (SQLite has one writer)")
+# PostgreSQL's row locks and advisory lock (SQLite has one writer and one process).
+postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 async def test_the_next_agent_gets_their_own_first_reply_limit(
@@ -105,8 +103,8 @@ async def test_a_channel_limit_holds_for_cases_taken_by_hand(container: Containe
     await desk.accept(container, ayu, web)  # another channel still fits
 
 
+@postgres_only
 async def test_the_scheduler_outlives_a_database_blip(container: Container) -> None:
-    _postgres_only(container)
     scheduler = Scheduler(container, interval_s=0.01)
     real = scheduler._lead
     calls = {"n": 0}
@@ -128,10 +126,10 @@ async def test_the_scheduler_outlives_a_database_blip(container: Container) -> N
             await task
 
 
+@postgres_only
 async def test_a_check_in_firing_as_the_customer_writes_does_not_deadlock(
     container: Container, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _postgres_only(container)
     case = await waiting_case(container, 50, channel="webchat")
     clock.advance(600)  # the "are you still there?" timer is due
     real = routing.lock_conversation
@@ -152,10 +150,10 @@ async def test_a_check_in_firing_as_the_customer_writes_does_not_deadlock(
     assert await events(container, "customer_checked_in") == []  # they had just written
 
 
+@postgres_only
 async def test_agents_passing_cases_to_each_other_at_once_do_not_deadlock(
     container: Container,
 ) -> None:
-    _postgres_only(container)
     ayu = await online_agent(container, "Ayu", ["general"], capacity=2)
     budi = await online_agent(container, "Budi", ["general"], capacity=2)
     for round_ in range(3):

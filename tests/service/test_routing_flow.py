@@ -562,9 +562,8 @@ async def test_a_teams_outlook_is_erlang_on_its_live_rates(
     assert outlook["slots_needed"] == 2 == servers_for_service_level(6 / 3600, 300.0, 0.8, 20.0)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_only_one_scheduler_leads_on_postgresql(container: Container) -> None:
-    if container.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one process; the advisory lock is PostgreSQL's")
     first, second = Scheduler(container), Scheduler(container)
     try:
         assert await first._lead() is True
