@@ -43,6 +43,7 @@ SLOW_CHANNELS = frozenset({Channel.WHATSAPP, Channel.SMS, Channel.EMAIL})
 SLOW_UPDATE_INTERVAL_S = 120.0
 MISSED_OFFERS_AWAY = 2  # offers left to expire in a row before the agent is set away
 UPDATE_DEPTH = 200  # waiting customers per team whose promise is kept current
+OFFERS_PER_COMMIT = 20  # a burst of offers (a shift starting) is recorded in short commits
 
 
 # The router's queue order (routing.router._key) in SQL.
@@ -231,21 +232,26 @@ async def anyone_free(uow: UnitOfWork) -> bool:
 async def route(c: Container) -> list[Offer]:
     """One routing pass: every offer the router would make now, recorded.
 
-    The snapshot is read without the writer's lock, and each offer is recorded in its own
-    short transaction that checks again, under row locks, that nothing changed: a pass
-    over thousands of waiting cases never holds up incoming messages.
+    The snapshot is read without the writer's lock, and offers are recorded a few to a
+    short transaction that checks each again, under row locks, that nothing changed: a
+    pass over thousands of waiting cases never holds up incoming messages for long.
     """
     async with c.reader() as uow:
         if not await anyone_free(uow):
             return []
         router = await build_router(uow, c)
         now = epoch(uow.now)
+    offers = router.dispatch(now)
     made = []
-    for offer in router.dispatch(now):
+    for start in range(0, len(offers), OFFERS_PER_COMMIT):
         async with c.uow() as uow:
-            if await _record_offer(uow, c, offer):
-                await uow.commit()
-                made.append(offer)
+            batch = [
+                o
+                for o in offers[start : start + OFFERS_PER_COMMIT]
+                if await _record_offer(uow, c, o)
+            ]
+            await uow.commit()
+        made.extend(batch)
     return made
 
 
