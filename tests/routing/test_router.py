@@ -481,3 +481,13 @@ def test_requeued_case_keeping_its_arrival_still_reaches_a_relaxed_agent() -> No
     add_agent(router, 1, {"billing": False})
     assert router.best_agent_for("back", now=1000.0) == 1
     assert router.best_case_for(1, now=1000.0) == "back"
+
+
+def test_dispatch_serves_every_queue_in_line_order_across_teams() -> None:
+    """An agent of two teams, with room for one: the case that has waited longest (by the
+    aging rule) gets them, whichever team's queue was filled first."""
+    router = make_router(TeamRules(key="billing"), TeamRules(key="general"))
+    add_case(router, "newer", team="billing", at=100.0)
+    add_case(router, "older", team="general", at=50.0)
+    add_agent(router, 1, {"billing": True, "general": True}, capacity=1)
+    assert router.dispatch(now=120.0) == [Offer("older", 1)]

@@ -23,6 +23,7 @@ per group, not at every case), and the agents with room ordered by the team's st
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -366,14 +367,17 @@ class Router:
         return found
 
     def dispatch(self, now: float) -> list[Offer]:
-        """Every offer to make now: down each queue in order, the best agent for each case,
-        until the team has nobody left with room."""
+        """Every offer to make now: all queues merged in line order (so an agent in two
+        teams gets the case that has waited longest by the aging rule), the best agent for
+        each case, until nobody anywhere has room."""
         offers = []
-        for team, queue in self._queue.items():
-            for *_, case_id in list(queue):
-                if not self._free.get(team):
-                    break
-                agent_id = self.best_agent_for(case_id, now)
-                if agent_id is not None:
-                    offers.append(self.offer(case_id, agent_id, now))
+        for *_, case_id in heapq.merge(*self._queue.values()):
+            if not any(self._free.values()):
+                break
+            case = self.cases[case_id]
+            if case.offered_to is not None or not self._free.get(case.team):
+                continue
+            agent_id = self.best_agent_for(case_id, now)
+            if agent_id is not None:
+                offers.append(self.offer(case_id, agent_id, now))
         return offers
