@@ -86,3 +86,14 @@ async def test_a_customer_who_leaves_while_waiting_ends_abandoned(
     alex = await agent_headers(client, *ALEX)
     cases = (await client.get("/api/agent/queue", headers=alex)).json()["cases"]
     assert conversation_id not in [c["conversation_id"] for c in cases]
+
+
+async def test_the_directory_lists_every_team_and_agent(client: httpx.AsyncClient) -> None:
+    alex = await agent_headers(client, *ALEX)
+    await client.post("/api/agent/presence", json={"presence": "online"}, headers=alex)
+    found = (await client.get("/api/agent/directory", headers=alex)).json()
+    assert [t["key"] for t in found["teams"]] == ["accounts", "billing", "general", "logistics"]
+    by_name = {a["name"]: a for a in found["agents"]}
+    assert by_name["Alex"]["presence"] == "online" and by_name["Alex"]["load"] == 0
+    assert by_name["Dewi"]["teams"] == ["logistics", "general"]
+    assert "email" not in by_name["Dewi"]  # colleagues see names, not sign-in addresses

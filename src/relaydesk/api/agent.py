@@ -89,6 +89,11 @@ async def queue(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
     return {"cases": await desk.waiting_cases(c, agent)}
 
 
+@router.get("/directory")
+async def directory(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
+    return await desk.directory(c)
+
+
 @router.get("/teams")
 async def teams(agent: AgentDep, c: ContainerDep) -> dict[str, Any]:
     return {"teams": await desk.team_outlooks(c, agent)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -205,6 +206,29 @@ async def waiting_cases(c: Container, agent: AgentView) -> list[dict[str, Any]]:
                 }
             )
         return cases
+
+
+async def directory(c: Container) -> dict[str, Any]:
+    """Every team, and every agent with their teams, presence and load: where a case can
+    be transferred to."""
+    async with c.reader() as uow:
+        teams = (await uow.session.execute(select(Team).order_by(Team.name))).scalars()
+        agents = list((await uow.session.execute(select(Agent).order_by(Agent.name))).scalars())
+        loads = await routing.agent_loads(uow, [a.id for a in agents])
+        return {
+            "teams": [{"key": t.key, "name": t.name} for t in teams],
+            "agents": [
+                {
+                    "id": agent.id,
+                    "name": agent.name,
+                    "teams": list(_view(agent).teams),
+                    "capacity": agent.capacity,
+                    "presence": agent.presence,
+                    "load": loads.get(agent.id, Counter()).total(),
+                }
+                for agent in agents
+            ],
+        }
 
 
 async def team_outlooks(c: Container, agent: AgentView) -> list[dict[str, Any]]:
