@@ -142,16 +142,19 @@ def test_a_transfer_note_reaches_the_next_agent_and_never_thecustomer(
     expect(dewi.locator("[data-testid=desk-notes-list]")).to_contain_text(internal)
     expect(dewi.locator("[data-testid=desk-note-input]")).to_have_value("")
 
-    # Transfer to Billing (not one of Dewi's teams: typed as another team).
+    # Transfer to Billing (not one of Dewi's teams, but the directory lists every team).
     dewi.locator("[data-testid=desk-transfer]").click()
     form = dewi.locator("[data-testid=desk-transfer-form]")
     expect(form).to_be_visible()
     expect(form).to_contain_text("the customer never sees this")
     team = dewi.locator("[data-testid=desk-transfer-team]")
+    expect(team).to_be_enabled()  # the directory has been read
     options = team.locator("option").evaluate_all("nodes => nodes.map(n => n.value)")
     assert options[:2] == ["logistics", "general"], options  # her own teams first
-    team.select_option("__other__")
-    dewi.locator("[data-testid=desk-transfer-other]").fill("billing")
+    assert set(options) == {"logistics", "general", "billing", "accounts"}, options
+    expect(team.locator("option[value=billing]")).to_have_text("Billing")
+    team.select_option("billing")
+    expect(dewi.locator("[data-testid=desk-transfer-other]")).to_be_hidden()
     dewi.locator("[data-testid=desk-transfer-submit]").click()  # no note yet: refused here
     expect(dewi.locator("[data-testid=desk-transfer-error]")).to_contain_text("note")
     expect(form).to_be_visible()
@@ -192,6 +195,65 @@ def test_a_transfer_note_reaches_the_next_agent_and_never_thecustomer(
     expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "assigned")
     text = page.locator("[data-testid=rd-panel]").inner_text()
     assert handover_note not in text and internal not in text
+
+
+def test_a_transfer_to_a_named_colleague_is_offered_to_them_first(
+    browser: Any, server: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    handover_note = "Double charge on order 58001; Budi, please refund one of them."
+
+    page = customer(browser, server)
+    _ask_for_a_person(page)
+    dewi = sign_in(browser, server, *DEWI)
+    dewi.locator("[data-testid=desk-offer-accept]").click()
+    expect(dewi.locator("[data-testid=desk-input]")).to_be_enabled()
+
+    # Budi is on the desk too, online (the case is Logistics': nothing is offered to him).
+    budi = sign_in(browser, server, *BUDI)
+    expect(budi.locator("[data-testid=desk-connection]")).to_have_attribute("data-state", "online")
+    expect(budi.locator("[data-testid=desk-presence]")).to_have_value("online")
+    expect(budi.locator("[data-testid=desk-offer]")).to_have_count(0)
+
+    dewi.locator("[data-testid=desk-transfer]").click()
+    form = dewi.locator("[data-testid=desk-transfer-form]")
+    expect(form).to_be_visible()
+    team = dewi.locator("[data-testid=desk-transfer-team]")
+    person = dewi.locator("[data-testid=desk-transfer-agent]")
+    expect(team).to_be_enabled()
+    expect(dewi.get_by_label("To a person (optional)")).to_be_visible()
+    expect(person.locator("option").first).to_have_text("Anyone in the team")
+    expect(person).to_have_value("")
+
+    team.select_option("billing")
+    budi_option = person.locator("option", has_text="Budi")
+    expect(budi_option).to_have_count(1)
+    expect(budi_option).to_have_text(re.compile(r"^Budi\b.* \(0/\d+\)$"))
+    names = person.locator("option").all_inner_texts()
+    assert not any(name.startswith("Dewi") for name in names), names  # never herself
+    person.select_option(label=budi_option.inner_text())
+    dewi.locator("[data-testid=desk-transfer-note]").fill(handover_note)
+    dewi.screenshot(path=str(SHOTS / "rd-routing-transfer-person.png"))
+    dewi.locator("[data-testid=desk-transfer-submit]").click()
+    expect(form).to_be_hidden()
+    expect(dewi.locator("[data-testid=desk-error]")).to_contain_text("Transferred to Budi")
+    expect(dewi.locator("[data-testid=desk-mine-case]")).to_have_count(0)
+
+    # The customer is told who takes over; Budi is offered the case and takes it.
+    expect(chat(page, "system").last).to_contain_text("passing you to Budi")
+    card = budi.locator("[data-testid=desk-offer]")
+    expect(card).to_have_count(1)
+    expect(card.locator("[data-testid=desk-offer-summary]")).to_contain_text("58001")
+    card.locator("[data-testid=desk-offer-accept]").click()
+    expect(card).to_have_count(0)
+    expect(budi.locator("[data-testid=desk-input]")).to_be_enabled()
+    expect(budi.locator("[data-testid=desk-conv-status]")).to_have_text("Assigned")
+    expect(budi.locator("[data-testid=desk-note][data-kind=transfer]")).to_contain_text(
+        handover_note
+    )
+    expect(page.locator("[data-testid=rd-status]")).to_have_attribute("data-status", "assigned")
+    assert handover_note not in page.locator("[data-testid=rd-panel]").inner_text()
 
 
 def test_ending_the_chat_while_waiting_takes_the_case_off_the_queue(

@@ -1055,12 +1055,19 @@
   // ---------------------------------------------------------------- transfer
 
   const OTHER_TEAM = "__other__";
+  let directory = null; // GET /api/agent/directory, read when the form opens; null: not (yet) read
+  let directoryRead = 0; // the latest read: an older answer arriving late is dropped
 
-  /** Transfer targets: my teams first, then every team seen in queues and frames. */
+  /** Fallback transfer targets (no directory): my teams first, then every team seen in queues and frames. */
   const transferTeams = () => {
     const teams = [...state.agent.teams];
     for (const team of state.teamsSeen) if (!teams.includes(team)) teams.push(team);
     return teams;
+  };
+
+  const teamLabel = (key) => {
+    const known = directory && directory.teams.find((team) => team.key === key);
+    return known ? known.name : capitalise(key);
   };
 
   const transferError = (text) => {
@@ -1068,32 +1075,90 @@
     $("transfer-error").hidden = !text;
   };
 
+  /** Colleagues in the chosen team who are online and have room (never me). */
+  const fillTransferAgents = () => {
+    const select = $("transfer-agent");
+    const team = $("transfer-team").value;
+    const before = select.value;
+    select.replaceChildren(el("option", { value: "", text: "Anyone in the team" }));
+    const people = (directory ? directory.agents : []).filter(
+      (agent) =>
+        agent.id !== state.agent.id &&
+        agent.presence === "online" &&
+        agent.load < agent.capacity &&
+        agent.teams.includes(team),
+    );
+    for (const agent of people) {
+      select.append(el("option", { value: agent.id, text: `${agent.name} (${agent.load}/${agent.capacity})` }));
+    }
+    select.value = people.some((agent) => String(agent.id) === before) ? before : "";
+    select.disabled = !directory || people.length === 0;
+  };
+
   const onTransferTeam = () => {
     const other = $("transfer-team").value === OTHER_TEAM;
     $("transfer-other-field").hidden = !other;
+    fillTransferAgents();
     if (other) $("transfer-other").focus();
   };
 
-  const openTransfer = () => {
+  /** Fills the team select: every team from the directory, or the fallback list with free text. */
+  const fillTransferTeams = () => {
     const current = state.detail && state.detail.team;
     const select = $("transfer-team");
+    const before = select.disabled ? "" : select.value;
+    let teams;
+    if (directory) {
+      const all = directory.teams.map((team) => team.key);
+      teams = [...state.agent.teams.filter((team) => all.includes(team)), ...all.filter((team) => !state.agent.teams.includes(team))];
+    } else {
+      teams = transferTeams();
+    }
     select.replaceChildren();
     let chosen = null;
-    for (const team of transferTeams()) {
-      select.append(el("option", { value: team, text: team === current ? `${capitalise(team)} (current team)` : capitalise(team) }));
+    for (const team of teams) {
+      select.append(el("option", { value: team, text: team === current ? `${teamLabel(team)} (current team)` : teamLabel(team) }));
       if (chosen === null && team !== current) chosen = team;
     }
-    select.append(el("option", { value: OTHER_TEAM, text: "Another team…" }));
-    select.value = chosen || OTHER_TEAM;
+    if (!directory) select.append(el("option", { value: OTHER_TEAM, text: "Another team…" }));
+    select.disabled = false;
+    select.value = before && teams.includes(before) ? before : chosen || (directory ? teams[0] || "" : OTHER_TEAM);
+    onTransferTeam();
+  };
+
+  /** Reads the directory, then refills both selects; on failure, the fallback team list. */
+  const loadDirectory = async () => {
+    const read = ++directoryRead;
+    try {
+      const answer = await api("GET", "/api/agent/directory");
+      if (read !== directoryRead) return;
+      directory = answer && Array.isArray(answer.teams) && Array.isArray(answer.agents) ? answer : null;
+    } catch {
+      if (read !== directoryRead) return;
+      directory = null;
+    }
+    if (!$("transfer-form").hidden) fillTransferTeams();
+  };
+
+  const openTransfer = () => {
+    const select = $("transfer-team");
+    select.replaceChildren(el("option", { value: "", text: "Loading teams…" }));
+    select.disabled = true;
+    $("transfer-agent").replaceChildren(el("option", { value: "", text: "Anyone in the team" }));
+    $("transfer-agent").disabled = true;
+    $("transfer-other-field").hidden = true;
     $("transfer-other").value = "";
     transferError("");
-    onTransferTeam();
     $("transfer-form").hidden = false;
     $("transfer").setAttribute("aria-expanded", "true");
-    select.focus();
+    directory = null;
+    loadDirectory().then(() => {
+      if (!$("transfer-form").hidden && !$("transfer-form").contains(document.activeElement)) select.focus();
+    });
   };
 
   const closeTransfer = () => {
+    directoryRead += 1; // a read still under way no longer matters
     $("transfer-form").hidden = true;
     $("transfer").setAttribute("aria-expanded", "false");
     $("transfer-note").value = "";
@@ -1108,7 +1173,11 @@
     closeTransfer();
     $("transfer").focus();
   });
-  $("transfer-team").addEventListener("change", onTransferTeam);
+  $("transfer-team").addEventListener("change", () => {
+    transferError("");
+    onTransferTeam();
+  });
+  $("transfer-agent").addEventListener("change", () => transferError(""));
   for (const field of ["transfer-note", "transfer-other"]) $(field).addEventListener("input", () => transferError(""));
 
   $("transfer-form").addEventListener("submit", async (event) => {
@@ -1117,6 +1186,8 @@
     if (!id || !isMine()) return;
     const picked = $("transfer-team").value;
     const team = (picked === OTHER_TEAM ? $("transfer-other").value : picked).trim().toLowerCase();
+    const chosenId = picked === OTHER_TEAM || $("transfer-agent").disabled ? "" : $("transfer-agent").value;
+    const person = chosenId && directory ? directory.agents.find((agent) => String(agent.id) === chosenId) : null;
     const note = $("transfer-note").value.trim();
     if (!team) {
       transferError("Pick the team to transfer to, or type its key.");
@@ -1132,7 +1203,10 @@
     button.disabled = true;
     transferError("");
     try {
-      await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/transfer`, { note, team });
+      const body = { note, team };
+      if (person) body.agent_id = person.id;
+      await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/transfer`, body);
+      const where = person ? `${person.name} (${teamLabel(team)})` : teamLabel(team);
       state.teamsSeen.add(team);
       state.nudges.delete(id);
       closeTransfer();
@@ -1146,9 +1220,10 @@
         renderNotes();
         reloadNotes(id);
       }
-      showBanner(`Transferred to ${capitalise(team)}, with your note. The customer has been told.`, "info");
+      showBanner(`Transferred to ${where}, with your note. The customer has been told.`, "info");
     } catch (error) {
       transferError(explain(error));
+      if (person && error.status === 409) loadDirectory(); // their presence or load changed: fresh list
     } finally {
       button.disabled = false;
       scheduleRefresh(0);
