@@ -491,3 +491,11 @@ def test_dispatch_serves_every_queue_in_line_order_across_teams() -> None:
     add_case(router, "older", team="general", at=50.0)
     add_agent(router, 1, {"billing": True, "general": True}, capacity=1)
     assert router.dispatch(now=120.0) == [Offer("older", 1)]
+
+
+def test_skill_kinds_name_every_skills_field() -> None:
+    from dataclasses import fields
+
+    from relaydesk.routing.model import SKILL_KINDS
+
+    assert {f.name for f in fields(Skills)} == SKILL_KINDS

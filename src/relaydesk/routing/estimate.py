@@ -11,7 +11,6 @@ short promises (a 7 s quantile told as 15 s is kept 97% of the time, not 80%).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from relaydesk.routing.erlang import remaining_wait_quantile
@@ -23,11 +22,6 @@ PROMISE_QUANTILE = 0.8
 class Promise:
     position: int  # 1-based place in the team's queue
     wait_s: float | None  # the promised wait as told; 0: now; None: nobody is online
-
-    @property
-    def minutes(self) -> int | None:
-        """Whole minutes, for wording that speaks in minutes (at least one)."""
-        return None if self.wait_s is None else max(1, math.ceil(self.wait_s / 60))
 
 
 def promise(

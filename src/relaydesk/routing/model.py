@@ -79,6 +79,9 @@ class Skills:
         return _allows(self.languages, needs.language)
 
 
+SKILL_KINDS = frozenset(("languages", "channels", "topics", "tiers"))  # Skills' fields
+
+
 def _allows(allowed: frozenset[str], value: str | None) -> bool:
     return not allowed or value is None or value in allowed
 

@@ -1,4 +1,4 @@
-"""A team's live rates: how long a case takes, how patient customers are, how many come.
+"""A team's live rates: how long a case takes, and how patient customers are.
 
 Estimated from what actually happened, over a sliding window of recent cases, starting
 from the team's configured handle time so a new team has a sensible figure on day one.
@@ -25,12 +25,10 @@ class LiveRates:
     window: int = WINDOW
     _handles: deque[float] = field(default_factory=deque)
     _waits: deque[tuple[float, bool]] = field(default_factory=deque)  # (waited, abandoned)
-    _arrivals: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._handles = deque(self._handles, maxlen=self.window)
         self._waits = deque(self._waits, maxlen=self.window)
-        self._arrivals = deque(self._arrivals, maxlen=self.window)
 
     def observe_handle(self, seconds: float) -> None:
         self._handles.append(max(0.0, seconds))
@@ -38,9 +36,6 @@ class LiveRates:
     def observe_wait(self, seconds: float, *, abandoned: bool) -> None:
         if seconds > 0:
             self._waits.append((seconds, abandoned))
-
-    def observe_arrival(self, at: float) -> None:
-        self._arrivals.append(at)
 
     @property
     def handle_time_s(self) -> float:
@@ -54,10 +49,3 @@ class LiveRates:
         if left < MIN_ABANDONS:
             return None
         return sum(waited for waited, _ in self._waits) / left
-
-    def arrival_rate_per_s(self, now: float) -> float | None:
-        """Arrivals per second over the window (None: fewer than two arrivals seen)."""
-        if len(self._arrivals) < 2:
-            return None
-        span = now - self._arrivals[0]
-        return len(self._arrivals) / span if span > 0 else None

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from relaydesk.domain.vocab import DEFAULT_TEAMS, Channel
+from relaydesk.routing.model import SKILL_KINDS
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.desk import hash_password
 from relaydesk.service.errors import NotFound
 from relaydesk.store.models import Agent, Contact, Conversation, Team, TeamMember
-
-SKILL_KINDS = frozenset({"languages", "channels", "topics", "tiers"})
 
 
 def policy_teams(c: Container) -> dict[str, str]:

@@ -25,7 +25,7 @@ from relaydesk.domain.events import EventType
 from relaydesk.domain.vocab import AgentPresence, Channel, Priority, SenderType
 from relaydesk.routing.erlang import erlang_a_figures, erlang_c_figures, servers_for_service_level
 from relaydesk.routing.estimate import Promise, changed_meaningfully, promise
-from relaydesk.routing.model import AgentState, CaseState, Needs, Skills
+from relaydesk.routing.model import SKILL_KINDS, AgentState, CaseState, Needs, Skills
 from relaydesk.routing.rates import WINDOW, LiveRates
 from relaydesk.routing.router import Offer, Router
 from relaydesk.service import timers
@@ -82,7 +82,7 @@ async def lock_conversation(uow: UnitOfWork, conversation_id: str) -> Conversati
 
 def skills_of(agent: Agent) -> Skills:
     given = agent.skills or {}
-    return Skills(**{name: frozenset(given.get(name) or ()) for name in Skills.__annotations__})
+    return Skills(**{kind: frozenset(given.get(kind) or ()) for kind in SKILL_KINDS})
 
 
 async def agent_loads(

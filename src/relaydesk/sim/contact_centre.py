@@ -205,7 +205,6 @@ class ContactCentre:
                 sort_key=self._rules.sort_key(Priority.NORMAL, now),
             )
         )
-        self.rates.observe_arrival(now)
         measured = now >= self._warmup_s
         if measured:
             self.arrivals += 1
