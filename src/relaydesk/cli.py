@@ -58,11 +58,16 @@ def serve(
 
     from relaydesk.api.app import create_app
     from relaydesk.bot.backends import BackendError
+    from relaydesk.channels.registry import ChannelsError
     from relaydesk.escalation.policy import PolicyError
     from relaydesk.service.bootstrap import bootstrap
     from relaydesk.service.routing_config import RoutingError
 
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     settings = load_settings(demo=demo) if demo else load_settings()
+    if demo and settings.public_url is None:
+        # The demo's provider stand-ins live on this server: outbound calls come here.
+        settings = settings.model_copy(update={"public_url": base})
     try:
         container = bootstrap(settings)
     except PolicyError as exc:
@@ -74,12 +79,15 @@ def serve(
     except BackendError as exc:
         typer.echo(f"relaydesk: RELAYDESK_NLU_BACKEND: {exc}", err=True)
         raise typer.Exit(2) from None
+    except ChannelsError as exc:
+        typer.echo(f"relaydesk: the channels file is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
     if demo:
         agents = asyncio.run(_seed_demo(settings))
-        base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         typer.echo("relaydesk demo")
         typer.echo(f"  customer chat:  {base}/")
         typer.echo(f"  agent desk:     {base}/desk")
+        typer.echo(f"  channels:       {base}/demo/channels (WhatsApp, Messenger, ... e-mail)")
         typer.echo("  demo agents (email / password / teams):")
         for agent in agents:
             typer.echo(f"    {agent.email} / {agent.password} / {', '.join(agent.teams)}")

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
         default=None,
         description="Routing YAML (teams' offers, overflow, hours); empty for the built-in one.",
     )
+    channels_file: Path | None = Field(
+        default=None,
+        description="Provider channels' settings (YAML; see docs/channels.md). Variables "
+        "RELAYDESK_<CHANNEL>__<FIELD> override it field by field.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The server's URL as providers call it (https://desk.example.com), for "
+        "signatures over the URL (Twilio) when a proxy sits in front.",
+    )
     presence_grace_s: float = Field(
         default=60.0,
         gt=0,
@@ -91,7 +101,7 @@ class Settings(BaseSettings):
                 "commerce_backend=http needs RELAYDESK_COMMERCE_HTTP_URL and "
                 "RELAYDESK_COMMERCE_HTTP_TOKEN"
             )
-        for name in ("policy_file", "routing_file"):
+        for name in ("policy_file", "routing_file", "channels_file"):
             path = getattr(self, name)
             if path is not None and not path.is_file():
                 raise ValueError(f"{name} {path} does not exist")

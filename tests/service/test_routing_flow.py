@@ -570,9 +570,9 @@ async def test_only_one_scheduler_leads_on_postgresql(container: Container) -> N
         assert await second._lead() is False
         await first._resign()  # the leader's process ends: another takes over
         assert await second._lead() is True
-        assert second._leader is not None
-        pid = (await second._leader.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
-        await second._leader.commit()
+        assert second.leadership._connection is not None
+        pid = (await second.leadership._connection.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
+        await second.leadership._connection.commit()
         async with container.engine.connect() as admin_connection:
             await admin_connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
         # The session died and the lock with it: noticed, and leadership taken again.

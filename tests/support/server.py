@@ -10,6 +10,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -27,10 +28,14 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings, *, demo: bool = True) -> None:
-        self.settings = settings
+    def __init__(
+        self, settings: Settings | Callable[[str], Settings], *, demo: bool = True
+    ) -> None:
+        """`settings`, or a function of the server's own URL that makes them (for settings
+        that name it, e.g. the channels demo's public_url)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.settings = settings if isinstance(settings, Settings) else settings(self.url)
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.container: Container | None = None
         self._demo = demo

@@ -30,6 +30,12 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=500)
 
 
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: ShortText = Field(min_length=1, max_length=512)
+    params: list[ShortText] = Field(default_factory=list, max_length=10)
+
+
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: Text
@@ -154,6 +160,14 @@ async def reply(
     conversation_id: str, body: ReplyIn, agent: AgentDep, c: ContainerDep
 ) -> dict[str, Any]:
     return await desk.reply(c, agent, conversation_id, body.text, body.client_id)
+
+
+@router.post("/conversations/{conversation_id}/template")
+async def send_template(
+    conversation_id: str, body: TemplateIn, agent: AgentDep, c: ContainerDep
+) -> dict[str, Any]:
+    """Outside WhatsApp's 24-hour window: send an approved template instead of free text."""
+    return await desk.send_template(c, agent, conversation_id, body.name, list(body.params))
 
 
 @router.post("/conversations/{conversation_id}/resolve")

@@ -461,6 +461,40 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "message here.",
         "id": "Percakapan ini sudah selesai. Kalau butuh bantuan lagi, kirim saja pesan di sini.",
     },
+    # --- one customer across channels (service/identity.py) -----------------------------
+    # The same words whether or not we know the number: nobody can probe who is a customer.
+    "identity_code_sent": {
+        "en": "If {value} is yours and known to us, we have sent a code to it. Type it here "
+        "to connect your conversations. The code works for {minutes} minutes.",
+        "id": "Jika {value} milik Anda dan terdaftar di kami, kode sudah kami kirim ke sana. "
+        "Ketik kodenya di sini untuk menghubungkan percakapan Anda. Kode berlaku {minutes} "
+        "menit.",
+    },
+    "identity_code": {
+        "en": "Your verification code: {code}. Don't share it with anyone; if you didn't ask "
+        "for it, ignore this message.",
+        "id": "Kode verifikasi Anda: {code}. Jangan berikan kepada siapa pun; jika Anda tidak "
+        "memintanya, abaikan pesan ini.",
+    },
+    "identity_code_wrong": {
+        "en": "That code isn't right. Please check it and try again ({tries} tries left).",
+        "id": "Kode itu salah. Mohon periksa dan coba lagi (sisa {tries} kali).",
+    },
+    "identity_code_too_many": {
+        "en": "That code isn't right, and there have been too many tries. You can ask for a "
+        "new code.",
+        "id": "Kode itu salah dan sudah terlalu banyak percobaan. Anda bisa meminta kode baru.",
+    },
+    "identity_code_expired": {
+        "en": "That code has expired. You can ask for a new one.",
+        "id": "Kode itu sudah kedaluwarsa. Anda bisa meminta kode baru.",
+    },
+    "identity_linked": {
+        "en": "Linked: this chat is now connected to your conversations with us on other "
+        "channels, so our team sees them all and you don't need to repeat anything.",
+        "id": "Terhubung: percakapan ini sekarang tersambung dengan percakapan Anda di kanal "
+        "lain, jadi tim kami bisa melihat semuanya dan Anda tidak perlu mengulang apa pun.",
+    },
 }
 
 # Short pieces that slot into the messages above ("{with_carrier}" -> " with JNE").

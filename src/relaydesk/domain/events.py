@@ -31,6 +31,13 @@ class EventType(StrEnum):
     REOPENED = "reopened"
     AGENT_PRESENCE = "agent_presence"
     CSAT_RECEIVED = "csat_received"
+    CHANNEL_SWITCHED = "channel_switched"  # the customer wrote from another channel
+    WEBHOOK_IGNORED = "webhook_ignored"  # an echo, a reaction, a type we do not take
+    DELIVERY_FAILED = "delivery_failed"  # the provider refused, or the retries ran out
+    CONTACTS_MERGED = "contacts_merged"
+    CONTACTS_UNMERGED = "contacts_unmerged"
+    IDENTITY_CHALLENGED = "identity_challenged"  # a code sent to prove an identity
+    IDENTITY_PROVEN = "identity_proven"
 
 
 # The event a state-machine action writes to the log.

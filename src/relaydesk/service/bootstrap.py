@@ -20,6 +20,7 @@ from relaydesk.bot.commerce import CommerceBackend, DemoBackend, HttpBackend
 from relaydesk.bot.intent_data import load_training_set
 from relaydesk.bot.nlu import Nlu
 from relaydesk.bot.text import for_classifier
+from relaydesk.channels.registry import Channels, load_channels
 from relaydesk.clock import Clock, SystemClock
 from relaydesk.escalation.engine import EscalationEngine
 from relaydesk.escalation.policy import Policy, load_default_policy, load_policy
@@ -42,6 +43,7 @@ class Container:
     policy: Policy
     escalation: EscalationEngine
     routing: RoutingConfig
+    channels: Channels
     write_lock: asyncio.Lock | None
     # Set when something changed that the router should look at now (a case queued, an
     # agent freed up); the scheduler loop also looks every second regardless.
@@ -119,16 +121,26 @@ def build_routing(settings: Settings) -> RoutingConfig:
     return load_default_routing()
 
 
+def build_channels(settings: Settings) -> Channels:
+    if settings.demo and settings.channels_file is None:
+        from relaydesk.channels.demo import demo_channels
+
+        return demo_channels(settings)
+    return load_channels(settings.channels_file)
+
+
 def bootstrap(
     settings: Settings,
     *,
     clock: Clock | None = None,
     backend: CommerceBackend | None = None,
     bus: Bus | None = None,
+    channels: Channels | None = None,
 ) -> Container:
-    # A broken policy or routing file stops the start before anything is written.
+    # A broken policy, routing or channels file stops the start before anything is written.
     policy = build_policy(settings)
     routing = build_routing(settings)
+    channels = channels or build_channels(settings)
     url = settings.async_database_url
     engine = create_engine(url)
     if bus is None:
@@ -145,5 +157,6 @@ def bootstrap(
         policy=policy,
         escalation=EscalationEngine(policy),
         routing=routing,
+        channels=channels,
         write_lock=asyncio.Lock() if is_sqlite(url) else None,
     )

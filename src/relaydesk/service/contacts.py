@@ -15,7 +15,7 @@ from relaydesk.domain.conversation import Status
 from relaydesk.domain.events import EventType
 from relaydesk.service.errors import Unauthorized
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.store.models import Contact, ContactIdentity, Conversation
+from relaydesk.store.models import Contact, ContactIdentity, Conversation, Message
 
 WEB_VISITOR = "web_visitor"
 
@@ -42,6 +42,7 @@ async def get_or_create(
     tier: str | None = None,
     lang: str | None = None,
     attributes: dict[str, Any] | None = None,
+    verified_by: str | None = None,
 ) -> Contact:
     contact = await find_by_identity(uow, kind, value)
     if contact is None:
@@ -55,8 +56,15 @@ async def get_or_create(
         uow.session.add(contact)
         await uow.session.flush()
         uow.session.add(
-            ContactIdentity(contact_id=contact.id, kind=kind, value=value, created_at=uow.now)
+            ContactIdentity(
+                contact_id=contact.id,
+                kind=kind,
+                value=value,
+                verified_by=verified_by,
+                created_at=uow.now,
+            )
         )
+        await uow.session.flush()  # a concurrent twin fails here, not at commit
     else:
         # Attributes a trusted source sends (the shop's tier, the profile's name) refresh.
         contact.name = name or contact.name
@@ -153,3 +161,79 @@ async def current_conversation(
             contact_id=contact.id,
         )
     return conversation
+
+
+# A case with people (or on its way to them) follows the customer to another channel.
+_WITH_PEOPLE = tuple(s.value for s in Status if s.is_open and s is not Status.BOT)
+
+
+async def conversation_for(
+    uow: UnitOfWork,
+    contact: Contact,
+    channel: str,
+    *,
+    thread: tuple[str, ...] = (),
+    lang: str | None = None,
+) -> Conversation:
+    """The conversation a new message from `contact` on `channel` belongs to, locked:
+
+    1. the one its e-mail thread points to (In-Reply-To / References), if it is theirs;
+    2. their open case with people on any channel: a customer who moves from web chat to
+       WhatsApp while waiting keeps their place and their brief;
+    3. their latest conversation on this channel (the bot reopens it); else a new one.
+    """
+    if thread:
+        query = (
+            select(Conversation)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .where(
+                Message.channel == channel,
+                Message.external_id.in_(thread),
+                Conversation.contact_id == contact.id,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+            .with_for_update(of=Conversation)
+        )
+        found = (await uow.session.execute(query)).scalar_one_or_none()
+        if found is not None:
+            return found
+    query = (
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id, Conversation.status.in_(_WITH_PEOPLE))
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    found = (await uow.session.execute(query)).scalar_one_or_none()
+    if found is not None:
+        return found
+    conversation = await current_conversation(
+        uow, contact, channel, create=True, lang=lang, for_update=True
+    )
+    assert conversation is not None
+    return conversation
+
+
+def came_from(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    channel: str,
+    address: str | None,
+    meta: dict[str, Any],
+) -> None:
+    """Replies go where the customer last wrote from."""
+    if conversation.channel != channel:
+        uow.log(
+            EventType.CHANNEL_SWITCHED,
+            conversation_id=conversation.id,
+            channel=channel,
+            team=conversation.team,
+            before=conversation.channel,
+        )
+        conversation.channel = channel
+    if address is not None:
+        conversation.address = address
+    subject = meta.get("subject")
+    if subject and not conversation.thread.get("subject"):
+        conversation.thread = {**conversation.thread, "subject": subject}

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from relaydesk.domain.conversation import Action, Status, transition
 from relaydesk.domain.events import ACTION_EVENTS, EventType
+from relaydesk.service import outbox
 from relaydesk.service.bus import LiveEvent
 from relaydesk.service.errors import NotFound
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.store.models import Conversation, Message
+from relaydesk.store.models import Attachment, Conversation, Message
 
 
 def topics(conversation: Conversation, *, content: bool = True) -> tuple[str, ...]:
@@ -93,7 +94,16 @@ async def append_message(
     sender_name: str | None = None,
     masked: list[str] | None = None,
     handled: bool = True,
+    meta: dict[str, Any] | None = None,
+    attachments: list[Attachment] | None = None,
+    buttons: list[tuple[str, str]] | None = None,
+    template: dict[str, Any] | None = None,
+    outbound_text: str | None = None,
 ) -> Message:
+    """Add a message to the transcript. What the bot, an agent or the system says on a
+    provider channel is queued in the outbox in this same transaction (sent after the
+    commit by the outbox sender; a rollback sends nothing). `outbound_text` is what the
+    provider sends when the transcript must not hold it (a one-time code, stored masked)."""
     conversation.last_seq += 1
     conversation.updated_at = uow.now
     message = Message(
@@ -108,10 +118,21 @@ async def append_message(
         external_id=external_id,
         masked=masked or [],
         handled=handled,
+        meta=meta or {},
         created_at=uow.now,
+        attachments=attachments or [],
     )
     uow.session.add(message)
     await uow.session.flush()
+    if sender != "customer":
+        outbox.enqueue(
+            uow,
+            conversation,
+            message,
+            buttons=buttons,
+            template=template,
+            outbound_text=outbound_text,
+        )
     event = EventType.MESSAGE_RECEIVED if sender == "customer" else None
     event = {"bot": EventType.BOT_REPLIED, "agent": EventType.AGENT_REPLIED}.get(sender, event)
     if event is not None:
@@ -139,6 +160,13 @@ def message_view(message: Message, conversation: Conversation) -> dict[str, Any]
         "text": message.body,
         "client_id": message.client_id,
         "masked": list(message.masked),
+        "channel": message.channel,
+        "delivery": message.delivery,
+        "delivery_error": message.delivery_error,
+        "attachments": [
+            {"kind": a.kind, "mime_type": a.mime_type, "size": a.size, "filename": a.filename}
+            for a in message.attachments
+        ],
         "created_at": message.created_at.isoformat(),
     }
 

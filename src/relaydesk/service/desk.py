@@ -17,9 +17,9 @@ from relaydesk.bot import replies
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
-from relaydesk.domain.vocab import AgentPresence, SenderType
+from relaydesk.domain.vocab import AgentPresence, Channel, SenderType
 from relaydesk.routing.model import AgentState
-from relaydesk.service import routing, timers
+from relaydesk.service import delivery, routing, timers
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.bus import LiveEvent
 from relaydesk.service.conversations import (
@@ -32,7 +32,14 @@ from relaydesk.service.conversations import (
     move,
     topics,
 )
-from relaydesk.service.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from relaydesk.service.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OutsideWindow,
+    Unauthorized,
+)
 from relaydesk.service.routing import team_display_name
 from relaydesk.service.timers import TimerKind
 from relaydesk.service.uow import UnitOfWork
@@ -263,6 +270,8 @@ async def my_conversations(c: Container, agent: AgentView) -> list[dict[str, Any
 async def conversation_detail(
     c: Container, agent: AgentView, conversation_id: str, after_seq: int = 0
 ) -> dict[str, Any]:
+    from relaydesk.service import identity  # imported here: identity imports this module
+
     async with c.reader() as uow:
         conversation = await get_conversation(uow, conversation_id)
         await _check_visible(uow, agent, conversation)
@@ -276,6 +285,10 @@ async def conversation_detail(
         ).scalars()
         return {
             **conversation_summary(conversation),
+            "contact_id": conversation.contact_id,
+            "identities": await identity.identities_of(uow, conversation.contact_id),
+            # Contacts owning a number or address the customer typed: for the agent only.
+            "suggestions": await identity.suggestions(uow, conversation),
             "contact": {
                 "name": contact.name if contact else None,
                 "tier": contact.tier if contact else None,
@@ -537,24 +550,90 @@ async def reply(
             existing = await message_by_client_id(uow, conversation.id, client_id)
             if existing is not None:
                 return message_view(existing, conversation)
+        await _check_window(uow, c, conversation)
         masked = mask(text)
-        handover = await routing.open_handover(uow, conversation.id)
-        if handover is not None and handover.first_reply_at is None:
-            handover.first_reply_at = uow.now
-            await timers.cancel(uow, TimerKind.FIRST_REPLY, conversation.id)
-        message = await append_message(
-            uow,
-            conversation,
-            SenderType.AGENT.value,
-            masked.text,
-            agent_id=agent.id,
-            sender_name=agent.name,
-            client_id=client_id,
-            masked=list(masked.kinds),
-        )
-        view = message_view(message, conversation)
+        view = await _agent_says(uow, conversation, agent, masked.text, client_id, masked.kinds)
         await uow.commit()
     return view
+
+
+async def send_template(
+    c: Container, agent: AgentView, conversation_id: str, name: str, params: list[str]
+) -> dict[str, Any]:
+    """Outside WhatsApp's 24 hours only an approved template may go: the agent picks one
+    (with its parameters) and the customer's answer opens the window again."""
+    async with c.uow() as uow:
+        conversation = await _own(uow, agent, conversation_id)
+        spec = next((t for t in _templates(c, conversation.channel) if t.name == name), None)
+        if spec is None:
+            raise InvalidInput(f"no template {name!r} for {conversation.channel}", field="name")
+        if len(params) != spec.params:
+            raise InvalidInput(
+                f"template {name!r} takes {spec.params} parameters, not {len(params)}",
+                field="params",
+            )
+        masked = mask(_render(spec.text, params))
+        template = {"name": spec.name, "lang": spec.lang, "params": [mask(p).text for p in params]}
+        view = await _agent_says(
+            uow, conversation, agent, masked.text, None, masked.kinds, template=template
+        )
+        await uow.commit()
+    return view
+
+
+def _render(text: str, params: list[str]) -> str:
+    for number, value in enumerate(params, start=1):
+        text = text.replace(f"{{{{{number}}}}}", value)
+    return text
+
+
+def _templates(c: Container, channel: str) -> list[Any]:
+    adapter = c.channels.get(channel)
+    return list(getattr(getattr(adapter, "settings", None), "templates", None) or [])
+
+
+async def _check_window(uow: UnitOfWork, c: Container, conversation: Conversation) -> None:
+    adapter = c.channels.get(conversation.channel)
+    if adapter is None or conversation.channel == Channel.WEBCHAT:
+        return
+    window = await delivery.reply_window(uow, adapter, conversation, by_agent=True)
+    if window.allowed:
+        return
+    templates = [
+        {"name": t.name, "lang": t.lang, "text": t.text, "params": t.params}
+        for t in _templates(c, conversation.channel)
+    ]
+    raise OutsideWindow(
+        window.reason or f"{conversation.channel} will not carry a reply now",
+        details={"templates": templates, "template_required": window.template_required},
+    )
+
+
+async def _agent_says(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    agent: AgentView,
+    text: str,
+    client_id: str | None,
+    masked_kinds: Any,
+    template: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    handover = await routing.open_handover(uow, conversation.id)
+    if handover is not None and handover.first_reply_at is None:
+        handover.first_reply_at = uow.now
+        await timers.cancel(uow, TimerKind.FIRST_REPLY, conversation.id)
+    message = await append_message(
+        uow,
+        conversation,
+        SenderType.AGENT.value,
+        text,
+        agent_id=agent.id,
+        sender_name=agent.name,
+        client_id=client_id,
+        masked=list(masked_kinds),
+        template=template,
+    )
+    return message_view(message, conversation)
 
 
 async def resolve(c: Container, agent: AgentView, conversation_id: str) -> None:

@@ -9,20 +9,23 @@ False`; `recover` finishes it after a restart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from relaydesk.bot import replies
 from relaydesk.bot.bot import BotMemory
 from relaydesk.bot.entities import extract_entities
+from relaydesk.channels.base import Attachment, CustomerMessage
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
 from relaydesk.domain.turn import BotTurn, CustomerView, Decision, EscalationInput, Understanding
 from relaydesk.domain.vocab import BotOutcome, Reason, SenderType
-from relaydesk.service import contacts, routing
+from relaydesk.service import contacts, identity, routing
 from relaydesk.service import history as turn_history
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.conversations import (
@@ -33,7 +36,8 @@ from relaydesk.service.conversations import (
 )
 from relaydesk.service.handover import hand_over
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.service.validation import clean_text
+from relaydesk.service.validation import clean_text, strip_controls
+from relaydesk.store.models import Attachment as AttachmentRow
 from relaydesk.store.models import Contact, Conversation, EscalationDecision, Message
 
 
@@ -43,6 +47,11 @@ class Inbound:
     text: str
     client_id: str | None = None  # the client's idempotency key (web chat)
     external_id: str | None = None  # the provider's message id
+    address: str | None = None  # where replies go on this channel
+    attachments: tuple[Attachment, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)  # subject, button, original...
+    thread: tuple[str, ...] = ()  # e-mail: the ids this one answers (In-Reply-To, References)
+    bot_turn: bool = True  # False: kept for the agent, no bot turn (an SMS "STOP")
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,51 @@ def validate(inbound: Inbound, max_chars: int) -> str:
     return clean_text(inbound.text, field="text", max_chars=max_chars)
 
 
+def from_channel(channel: str, message: CustomerMessage, max_chars: int) -> Inbound:
+    """A provider's message as the pipeline takes it. A provider's message is never
+    refused for its length (it would retry for days): the bot reads the first
+    `max_chars`, and the whole of it is kept in `meta.original`."""
+    text = strip_controls(message.text).strip()
+    if not text:
+        text = " ".join(f"[{a.kind}{': ' + a.filename if a.filename else ''}]"
+                        for a in message.attachments) or "[empty message]"  # fmt: skip
+    original = message.original if message.original is not None else message.text
+    meta: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("subject", message.subject),
+            ("button", message.button),
+            ("reply_to", message.reply_to),
+            ("account", message.account),
+            ("original", strip_controls(original) if original != text else None),
+        )
+        if value
+    }
+    return Inbound(
+        channel,
+        text[:max_chars],
+        external_id=message.external_id,
+        address=message.sender.address,
+        attachments=message.attachments,
+        meta=meta,
+        thread=tuple(
+            dict.fromkeys(
+                [*reversed(message.references), *([message.reply_to] if message.reply_to else [])]
+            )
+        ),
+    )
+
+
+async def receive_from_channel(
+    c: Container, channel: str, message: CustomerMessage, *, bot_turn: bool = True
+) -> Accepted:
+    """A customer's message from a provider webhook (or the SMTP listener)."""
+    sender = message.sender
+    who = Identity(sender.kind.value, sender.value, name=sender.name)
+    taken = from_channel(channel, message, c.settings.max_message_chars)
+    return await receive_from_identity(c, who, replace(taken, bot_turn=bot_turn))
+
+
 async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Accepted:
     text = validate(inbound, c.settings.max_message_chars)
     async with c.uow() as uow:
@@ -81,6 +135,19 @@ async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Ac
 
 async def receive_from_identity(c: Container, who: Identity, inbound: Inbound) -> Accepted:
     text = validate(inbound, c.settings.max_message_chars)
+    for attempt in range(3):
+        try:
+            return await _receive_once(c, who, inbound, text)
+        except IntegrityError:
+            # The same webhook delivered twice at once (the loser's INSERT of the message,
+            # or of a new contact's identity, hit a UNIQUE constraint): read again, and the
+            # duplicate check or the existing contact answers.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _receive_once(c: Container, who: Identity, inbound: Inbound, text: str) -> Accepted:
     async with c.uow() as uow:
         if inbound.external_id is not None:
             duplicate = await _by_external_id(uow, inbound.channel, inbound.external_id)
@@ -94,6 +161,7 @@ async def receive_from_identity(c: Container, who: Identity, inbound: Inbound) -
             tier=who.tier,
             lang=who.lang,
             attributes=who.attributes,
+            verified_by="provider",
         )
         accepted = await _store(uow, c, contact, inbound, text)
         await uow.commit()
@@ -103,16 +171,25 @@ async def receive_from_identity(c: Container, who: Identity, inbound: Inbound) -
 async def _store(
     uow: UnitOfWork, c: Container, contact: Contact, inbound: Inbound, text: str
 ) -> Accepted:
-    conversation = await contacts.current_conversation(
-        uow, contact, inbound.channel, create=True, lang=contact.lang, for_update=True
+    conversation = await contacts.conversation_for(
+        uow, contact, inbound.channel, thread=inbound.thread, lang=contact.lang
     )
-    assert conversation is not None
     if inbound.client_id is not None:
         duplicate = await message_by_client_id(uow, conversation.id, inbound.client_id)
         if duplicate is not None:
             return Accepted(conversation.id, duplicate.seq, True)
+    if inbound.external_id is not None:
+        # Checked again under the conversation's row lock: a retried webhook that raced
+        # the first delivery waits here, then finds the message the first one stored.
+        duplicate = await _by_external_id(uow, inbound.channel, inbound.external_id)
+        if duplicate is not None:
+            return Accepted(duplicate.conversation_id, duplicate.seq, True)
+    contacts.came_from(uow, conversation, inbound.channel, inbound.address, inbound.meta)
     masked = mask(text)
     bot_owns = Status(conversation.status) in (Status.BOT, Status.RESOLVED, Status.ABANDONED)
+    meta = dict(inbound.meta)
+    if "original" in meta:
+        meta["original"] = mask(meta["original"]).text
     message = await append_message(
         uow,
         conversation,
@@ -121,8 +198,13 @@ async def _store(
         client_id=inbound.client_id,
         external_id=inbound.external_id,
         masked=list(masked.kinds),
-        handled=not bot_owns,
+        handled=not (bot_owns and inbound.bot_turn),
+        meta=meta,
+        attachments=[_attachment_row(a, uow.now) for a in inbound.attachments],
     )
+    if await identity.prove(uow, c, conversation, contact, message, text):
+        message.handled = True  # a code typed back: linked (or refused), no bot turn
+        return Accepted(conversation.id, message.seq, False)
     if masked.kinds:
         await append_message(
             uow, conversation, SenderType.BOT.value, replies.masking_warning(conversation.lang)
@@ -131,6 +213,18 @@ async def _store(
         await routing.schedule_check_in(uow, c, conversation)  # they are still there
         await _follow_up_by_email(uow, c, conversation, contact, masked.text)
     return Accepted(conversation.id, message.seq, False)
+
+
+def _attachment_row(attachment: Attachment, now: datetime) -> AttachmentRow:
+    return AttachmentRow(
+        kind=attachment.kind,
+        mime_type=attachment.mime_type,
+        size=attachment.size,
+        provider_id=attachment.provider_id,
+        url=attachment.url,
+        filename=attachment.filename,
+        created_at=now,
+    )
 
 
 async def _follow_up_by_email(

@@ -14,12 +14,12 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select
 
 from relaydesk.domain.vocab import AgentPresence
 from relaydesk.service import routing, timers
 from relaydesk.service.bootstrap import Container
+from relaydesk.service.leadership import Leadership
 from relaydesk.service.timers import TimerKind
 from relaydesk.service.uow import UnitOfWork
 from relaydesk.store.models import QueueEntry, Timer
@@ -42,7 +42,7 @@ class Scheduler:
         self.c = c
         self.interval_s = interval_s
         self._ticks = 0
-        self._leader: AsyncConnection | None = None
+        self.leadership = Leadership(c, LOCK_KEY)
 
     async def tick(self) -> Tick:
         """One round of everything due; what `run` does each second."""
@@ -121,41 +121,10 @@ class Scheduler:
             await self._resign()
 
     async def _lead(self) -> bool:
-        if self.c.engine.dialect.name != "postgresql":
-            return True
-        if self._leader is not None:
-            try:  # still the same session, so still holding the lock?
-                await self._leader.execute(text("SELECT 1"))
-                await self._leader.commit()
-                return True
-            except Exception:
-                log.warning("lost the scheduler's database session; leading again if free")
-                with contextlib.suppress(Exception):
-                    await self._leader.invalidate()
-                self._leader = None
-        connection = await self.c.engine.connect()
-        got = (
-            await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
-        ).scalar()
-        await connection.commit()
-        if got:
-            self._leader = connection
-            return True
-        await connection.close()
-        return False
+        return await self.leadership.lead()
 
     async def _resign(self) -> None:
-        if self._leader is not None:
-            # Unlock before the connection goes back to the pool: a pooled connection keeps
-            # its session, and a session-level advisory lock with it.
-            with contextlib.suppress(Exception):
-                await self._leader.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY}
-                )
-                await self._leader.commit()
-            with contextlib.suppress(Exception):
-                await self._leader.close()
-            self._leader = None
+        await self.leadership.resign()
 
 
 async def _offer_expired(uow: UnitOfWork, c: Container, timer: Timer) -> None:

@@ -10,6 +10,11 @@ from relaydesk.service.errors import InvalidInput
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def strip_controls(value: str) -> str:
+    """A provider's text with the characters no database stores taken out."""
+    return _CONTROL.sub("", value)
+
+
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be stored, or None."""
     try:

@@ -100,6 +100,10 @@ class Contact(Base):
     tier: Mapped[str] = mapped_column(String(32), default="standard")
     lang: Mapped[str | None] = mapped_column(String(8))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Set when an agent (or a proven code) merged this contact into another; an un-merge
+    # clears it. A merged contact keeps no identities or conversations of its own.
+    # (No foreign key: SQLite could not add one to an existing table; merges keep it true.)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
 
 
@@ -114,6 +118,46 @@ class ContactIdentity(Base):
     kind: Mapped[str] = mapped_column(String(32))  # web_visitor, phone, email, telegram, ...
     value: Mapped[str] = mapped_column(String(320))
     secret_hash: Mapped[str | None] = mapped_column(String(64))  # web visitors' token
+    # How we know this identity is the contact's: "provider" (the channel vouches for it),
+    # "code" (the customer typed a code sent to it), "agent" (merged by hand).
+    verified_by: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class ContactMerge(Base):
+    """The audit of one merge, and what an un-merge puts back."""
+
+    __tablename__ = "contact_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    target_contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # agent, code
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    identity_ids: Mapped[list[Any]] = mapped_column(default=list)  # moved to the target
+    conversation_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+    undone_by_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+
+
+class IdentityChallenge(Base):
+    """A one-time code sent over another channel to prove an identity is the customer's:
+    typed back in the conversation, it links the two contacts."""
+
+    __tablename__ = "identity_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))  # who must prove
+    target_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    sent_on: Mapped[str | None] = mapped_column(String(16))  # channel the code went by
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -123,7 +167,11 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    # Where replies go now: a customer who moves to another channel while their case is
+    # open brings the case along (its place in the queue and its brief).
     channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(320))  # theirs, on `channel`
+    thread: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e-mail subject, ids
     status: Mapped[str] = mapped_column(String(24), index=True)
     lang: Mapped[str] = mapped_column(String(8), default="en")
     team: Mapped[str | None] = mapped_column(String(64))
@@ -159,7 +207,50 @@ class Message(Base):
     masked: Mapped[list[Any]] = mapped_column(default=list)  # kinds of secrets masked out
     # A customer message waits for its bot turn until `handled`; a restart finishes the rest.
     handled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Outbound on a provider channel: queued, sent, delivered, read or failed (+ why).
+    delivery: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(String(500))
+    delivery_at: Mapped[datetime | None]
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)  # subject, button, original
     created_at: Mapped[datetime]
+    attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # image, audio, video, document, ...
+    mime_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int | None] = mapped_column(Integer)
+    provider_id: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class OutboxItem(Base):
+    """A message on its way to a provider, written in the same transaction as the message.
+
+    The sender claims due rows, sends, and records the outcome; a crash mid-send leaves
+    the claim to lapse (`next_attempt_at`) and the row is sent again.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the OutboundMessage
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
 
 
 class EscalationDecision(Base):

@@ -1,0 +1,1 @@
+"""One module a channel: verify, parse, send, each in the provider's real wire format."""

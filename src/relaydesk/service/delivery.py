@@ -1,0 +1,387 @@
+"""Sending the outbox, and what providers report back about what we sent.
+
+One sender works the outbox (on PostgreSQL, the process holding its advisory lock, so each
+provider's rate limit holds for the whole deployment). It claims due rows, sends each
+through its channel's adapter, and records the outcome on the row and on the message the
+desk shows: sent (with the provider's id), retried with backoff, or failed with the
+provider's own reason once the provider refuses or the retry budget is spent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from sqlalchemy import func, select
+
+from relaydesk.channels.base import (
+    DELIVERY_ORDER,
+    Adapter,
+    Button,
+    DeliveryStatus,
+    OutboundMessage,
+    RateLimit,
+    SendResult,
+    Template,
+    Window,
+)
+from relaydesk.channels.mail import MailAdapter, new_message_id, send_mail
+from relaydesk.domain.events import EventType
+from relaydesk.domain.vocab import Channel
+from relaydesk.service.bootstrap import Container
+from relaydesk.service.bus import LiveEvent
+from relaydesk.service.conversations import topics
+from relaydesk.service.leadership import Leadership
+from relaydesk.service.outbox import OUTBOX_TOPIC
+from relaydesk.service.uow import UnitOfWork
+from relaydesk.store.models import Conversation, Message, OutboxItem
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # about 8 minutes of retries (2 s doubling, capped at 5 min)
+LEASE_S = 120.0  # a claimed row not recorded by then (a crash mid-send) is sent again
+BATCH = 100
+SEND_TIMEOUT_S = 20.0
+LOCK_KEY = 0x6F7574626F78  # "outbox": the advisory lock naming the sender
+
+
+def backoff_s(attempts: int, retry_after_s: float | None) -> float:
+    """2, 4, 8 ... seconds (capped at 5 minutes) with ±20% jitter, or longer if asked."""
+    base = min(2.0 * 2 ** (attempts - 1), 300.0) * random.uniform(0.8, 1.2)
+    return max(base, retry_after_s or 0.0)
+
+
+class Limits:
+    """Each provider's rate limit: per account, and per recipient where it has one."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, AsyncLimiter] = {}
+        self._recipients: dict[tuple[str, str], AsyncLimiter] = {}
+
+    async def wait(self, channel: str, recipient: str, limit: RateLimit) -> None:
+        account = self._accounts.setdefault(channel, _limiter(limit.per_second))
+        await account.acquire()
+        if limit.per_recipient_per_second:
+            key = (channel, recipient)
+            if key not in self._recipients:
+                self._recipients[key] = _limiter(limit.per_recipient_per_second)
+            await self._recipients[key].acquire()
+
+
+def _limiter(per_second: float) -> AsyncLimiter:
+    # aiolimiter counts whole messages in a period: 0.5/s is 1 message every 2 s.
+    return AsyncLimiter(max(1.0, per_second), max(1.0, per_second) / per_second)
+
+
+class OutboxSender:
+    def __init__(self, c: Container, http: httpx.AsyncClient | None = None) -> None:
+        self.c = c
+        self.http = http or httpx.AsyncClient(timeout=SEND_TIMEOUT_S)
+        self.limits = Limits()
+        self.leadership = Leadership(c, LOCK_KEY)
+        self.parallel = asyncio.Semaphore(16)
+
+    async def run(self, interval_s: float = 1.0) -> None:
+        """Until cancelled: send what is due, woken by every commit that queued a message."""
+        wakeup = self.c.bus.subscribe([OUTBOX_TOPIC])
+        try:
+            while True:
+                try:
+                    leading = await self.leadership.lead()
+                except Exception:
+                    log.exception("outbox sender cannot reach the database; trying again")
+                    leading = False
+                if leading:
+                    try:
+                        await self.deliver_due()
+                    except Exception:
+                        log.exception("outbox round failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.get(), interval_s if leading else 5.0)
+                while not wakeup.queue.empty():
+                    wakeup.queue.get_nowait()
+        finally:
+            wakeup.close()
+            await self.leadership.resign()
+            await self.http.aclose()
+
+    async def deliver_due(self) -> int:
+        """Send every due row once; returns how many were tried."""
+        claimed = await self._claim()
+        by_recipient: dict[tuple[str, str], list[OutboxItem]] = defaultdict(list)
+        for item in claimed:
+            by_recipient[(item.channel, item.recipient)].append(item)
+
+        async def in_order(items: list[OutboxItem]) -> None:
+            async with self.parallel:
+                for item in items:  # one customer's messages leave in the order written
+                    await self._send(item)
+
+        await asyncio.gather(*(in_order(items) for items in by_recipient.values()))
+        return len(claimed)
+
+    async def _claim(self) -> list[OutboxItem]:
+        async with self.c.uow() as uow:
+            query = (
+                select(OutboxItem)
+                .where(
+                    OutboxItem.status.in_(("pending", "sending")),
+                    OutboxItem.next_attempt_at <= uow.now,
+                )
+                .order_by(OutboxItem.id)
+                .limit(BATCH)
+            )
+            if uow.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            items = list((await uow.session.execute(query)).scalars())
+            for item in items:
+                item.status = "sending"
+                item.attempts += 1
+                item.next_attempt_at = uow.now + timedelta(seconds=LEASE_S)
+            await uow.commit()
+        return items
+
+    async def _send(self, item: OutboxItem) -> None:
+        adapter = self.c.channels.get(item.channel)
+        if adapter is None:
+            result = SendResult(False, error=f"the {item.channel} channel is not configured")
+            await self._record(item, result, None)
+            return
+        async with self.c.reader() as uow:
+            message = await uow.session.get(Message, item.message_id)
+            assert message is not None
+            conversation = await uow.session.get(Conversation, message.conversation_id)
+            assert conversation is not None
+            window = await reply_window(
+                uow, adapter, conversation, by_agent=item.payload["by_agent"]
+            )
+            thread = await _mail_thread(uow, conversation) if item.channel == Channel.EMAIL else {}
+        template = item.payload.get("template")
+        if not window.allowed and template is None:
+            await self._record(item, SendResult(False, error=window.reason), None)
+            return
+        outbound = _outbound(item, window, thread)
+        if item.channel == Channel.EMAIL:
+            outbound = await self._mail_id(outbound, item)
+        await self.limits.wait(item.channel, item.recipient, adapter.rate_limit)
+        result = await self._call(adapter, outbound, automated=item.payload.get("automated", False))
+        await self._record(item, result, outbound)
+
+    async def _mail_id(self, outbound: OutboundMessage, item: OutboxItem) -> OutboundMessage:
+        """Our Message-ID is chosen once (and kept on the message) so that a retry
+        repeats it, and a customer's reply threads back whatever happened in between."""
+        async with self.c.uow() as uow:
+            message = await uow.session.get(Message, item.message_id)
+            assert message is not None
+            if message.external_id is None:
+                message.external_id = new_message_id(self.c.channels.mail_settings())
+                await uow.commit()
+            return replace(outbound, message_id=message.external_id)
+
+    async def _call(
+        self, adapter: Adapter, outbound: OutboundMessage, *, automated: bool
+    ) -> SendResult:
+        if adapter.channel == Channel.EMAIL:
+            assert isinstance(adapter, MailAdapter)
+            mail = adapter.build_mail(outbound, now=self.c.clock.now(), automated=automated)
+            return await send_mail(adapter.settings, mail)
+        # A long reply goes as several messages where the channel cuts text (SMS, Telegram).
+        split = getattr(adapter, "parts", None)
+        parts = split(outbound) if split is not None else (outbound,)
+        first: str | None = None
+        for part in parts:
+            result = await self._post(adapter, part)
+            if not result.ok:
+                return result
+            first = first or result.external_id
+        return SendResult(True, external_id=first)
+
+    async def _post(self, adapter: Adapter, outbound: OutboundMessage) -> SendResult:
+        call = adapter.build_send(outbound)
+        try:
+            response = await self.http.request(
+                call.method, call.url, headers=call.headers, content=call.body
+            )
+        except httpx.TransportError as error:
+            # Never the URL: Messenger's token and Telegram's bot token ride in it.
+            reason = f"no answer from the provider: {type(error).__name__}"
+            return SendResult(False, error=reason, retryable=True)
+        return adapter.read_response(response.status_code, response.headers, response.content)
+
+    async def _record(
+        self, item: OutboxItem, result: SendResult, outbound: OutboundMessage | None
+    ) -> None:
+        async with self.c.uow() as uow:
+            row = await uow.session.get(OutboxItem, item.id, with_for_update=True)
+            message = await uow.session.get(Message, item.message_id, with_for_update=True)
+            assert row is not None and message is not None
+            conversation = await uow.session.get(Conversation, message.conversation_id)
+            assert conversation is not None
+            if result.ok:
+                row.status, row.sent_at, row.last_error = "sent", uow.now, None
+                if message.external_id is None and result.external_id:
+                    message.external_id = result.external_id
+                _advance(message, "sent", uow.now, None)
+            elif result.retryable and row.attempts < MAX_ATTEMPTS:
+                row.status, row.last_error = "pending", result.error
+                delay = backoff_s(row.attempts, result.retry_after_s)
+                row.next_attempt_at = uow.now + timedelta(seconds=delay)
+            else:
+                row.status, row.last_error = "failed", result.error
+                reason = result.error or "the provider refused the message"
+                if result.retryable:
+                    reason = f"gave up after {row.attempts} attempts: {reason}"
+                _advance(message, "failed", uow.now, reason)
+                uow.log(
+                    EventType.DELIVERY_FAILED,
+                    conversation_id=conversation.id,
+                    channel=row.channel,
+                    team=conversation.team,
+                    seq=message.seq,
+                    error=reason,
+                )
+            _publish_status(uow, conversation, message)
+            await uow.commit()
+
+
+def _outbound(item: OutboxItem, window: Window, thread: dict[str, Any]) -> OutboundMessage:
+    payload = item.payload
+    template = payload.get("template")
+    return OutboundMessage(
+        to=item.recipient,
+        text=payload["text"],
+        buttons=tuple(Button(id, title) for id, title in payload.get("buttons", [])),
+        template=Template(template["name"], template["lang"], tuple(template.get("params", ())))
+        if template
+        else None,
+        tag=window.tag,
+        subject=thread.get("subject"),
+        in_reply_to=thread.get("in_reply_to"),
+        references=tuple(thread.get("references", ())),
+    )
+
+
+async def _mail_thread(uow: UnitOfWork, conversation: Conversation) -> dict[str, Any]:
+    """Our reply answers the customer's latest mail and references the thread so far."""
+    ids = list(
+        (
+            await uow.session.execute(
+                select(Message.external_id, Message.sender)
+                .where(
+                    Message.conversation_id == conversation.id,
+                    Message.channel == Channel.EMAIL.value,
+                    Message.external_id.is_not(None),
+                )
+                .order_by(Message.seq)
+            )
+        ).all()
+    )
+    # Ids we made up for mail that had no Message-ID ("sha256:...") are no one's header.
+    real = [(i, sender) for i, sender in ids if i is not None and not i.startswith("sha256:")]
+    customer_ids = [external_id for external_id, sender in real if sender == "customer"]
+    return {
+        "subject": conversation.thread.get("subject"),
+        "in_reply_to": customer_ids[-1] if customer_ids else None,
+        "references": [external_id for external_id, _ in real][-20:],
+    }
+
+
+async def last_customer_message_at(uow: UnitOfWork, conversation: Conversation) -> datetime | None:
+    """When the customer last wrote on the conversation's current channel: the start of
+    WhatsApp's 24-hour window (and Messenger's 24 hours / 7 days)."""
+    query = select(func.max(Message.created_at)).where(
+        Message.conversation_id == conversation.id,
+        Message.sender == "customer",
+        Message.channel == conversation.channel,
+    )
+    value: datetime | None = (await uow.session.execute(query)).scalar_one_or_none()
+    return value
+
+
+async def reply_window(
+    uow: UnitOfWork, adapter: Adapter, conversation: Conversation, *, by_agent: bool
+) -> Window:
+    last = await last_customer_message_at(uow, conversation)
+    return adapter.window(last, uow.now, by_agent=by_agent)
+
+
+def _advance(message: Message, status: str, at: datetime | None, error: str | None) -> bool:
+    """Move a message's delivery state forward only: a late `delivered` never overwrites
+    `read`; `failed` stands unless the provider later says it arrived after all."""
+    current = message.delivery
+    if status == "failed":
+        if current in ("delivered", "read"):
+            return False
+        message.delivery, message.delivery_error, message.delivery_at = "failed", error, at
+        return True
+    rank = DELIVERY_ORDER[status]
+    if current not in (None, "failed") and DELIVERY_ORDER.get(current, 0) >= rank:
+        return False
+    message.delivery, message.delivery_at = status, at
+    if current == "failed":
+        message.delivery_error = None
+    return True
+
+
+def _publish_status(uow: UnitOfWork, conversation: Conversation, message: Message) -> None:
+    uow.publish_after_commit(
+        LiveEvent(
+            "message_status",
+            topics(conversation),
+            {
+                "conversation_id": conversation.id,
+                "seq": message.seq,
+                "delivery": message.delivery,
+                "delivery_error": message.delivery_error,
+            },
+        )
+    )
+
+
+async def apply_status(c: Container, channel: str, status: DeliveryStatus) -> int:
+    """A provider's report on what we sent; returns how many messages it moved."""
+    async with c.uow() as uow:
+        if status.external_id is not None:
+            query = select(Message).where(
+                Message.channel == channel, Message.external_id == status.external_id
+            )
+        else:  # a watermark: every message to the recipient sent up to then
+            if status.up_to is None or status.recipient is None:
+                return 0
+            query = (
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(
+                    Message.channel == channel,
+                    Conversation.address == status.recipient,
+                    Message.sender != "customer",
+                    Message.created_at <= status.up_to,
+                    Message.delivery.in_(("sent", "delivered")),
+                )
+            )
+        moved = 0
+        for message in (await uow.session.execute(query.with_for_update())).scalars():
+            if _advance(message, status.status, status.at or uow.now, status.error):
+                moved += 1
+                conversation = await uow.session.get(Conversation, message.conversation_id)
+                assert conversation is not None
+                if status.status == "failed":
+                    uow.log(
+                        EventType.DELIVERY_FAILED,
+                        conversation_id=conversation.id,
+                        channel=channel,
+                        team=conversation.team,
+                        seq=message.seq,
+                        error=status.error,
+                    )
+                _publish_status(uow, conversation, message)
+        await uow.commit()
+    return moved
