@@ -13,8 +13,10 @@ Screenshots go to /tmp (rd-channels-*.png) for a human to look at the design.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,7 @@ def page(browser: Any, demo_server: Any) -> Iterator[Any]:
 def customer_messages(server: Any, channel: str, address: str) -> list[str]:
     """What the server stored from this customer on this channel (read-only)."""
     db_path = Path(server.settings.data_dir) / "relaydesk.db"
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
         rows = db.execute(
             "SELECT m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id"
             " WHERE m.channel = ? AND m.sender = 'customer' AND c.address = ? ORDER BY m.id",
@@ -78,9 +80,7 @@ def send(page: Any, text: str) -> None:
 
 
 def last_log(page: Any, kind: str, channel: str) -> Any:
-    return page.locator(
-        f"[data-testid=log-entry][data-kind={kind}][data-channel={channel}]"
-    ).first
+    return page.locator(f"[data-testid=log-entry][data-kind={kind}][data-channel={channel}]").first
 
 
 def business_bubbles(page: Any, channel: str) -> Any:
@@ -135,34 +135,34 @@ def test_whatsapp_message_retry_and_tampered_signature(page: Any, demo_server: A
 
 
 def test_reply_buttons_send_the_tap_through_the_webhook(page: Any, demo_server: Any) -> None:
-    """An interactive reply-buttons message recorded by the Graph API stand-in shows as
-    buttons; a tap posts the button_reply webhook, which the server takes."""
+    """Buttons our side sends (recorded by the stand-ins: WhatsApp reply buttons, Messenger
+    quick replies, a Telegram inline keyboard) show as buttons; a tap posts the provider's
+    button webhook, which the server verifies and stores."""
     from playwright.sync_api import expect
 
-    phone = "+6281200001111"
-    page.locator("[data-testid=wa-phone]").fill(phone)
-    interactive = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": "6281200001111",
-        "type": "interactive",
-        "interactive": {
-            "type": "button",
-            "body": {"text": "Which order is it about?"},
-            "action": {
-                "buttons": [
-                    {"type": "reply", "reply": {"id": "order:58001", "title": "Order 58001"}},
-                    {"type": "reply", "reply": {"id": "order:58002", "title": "Order 58002"}},
-                ]
+    from relaydesk.channels.whatsapp import meta_json
+
+    providers = f"{demo_server.url}/demo/providers"
+    page.locator("[data-testid=wa-phone]").fill("+6281200001111")
+    page.locator("[data-testid=wa-name]").fill("Rína @Toko")  # Meta escapes both
+    buttons = [
+        {"type": "reply", "reply": {"id": "order:58001", "title": "Order 58001"}},
+        {"type": "reply", "reply": {"id": "order:58002", "title": "Order 58002"}},
+    ]
+    recorded(
+        f"{providers}/graph/v26.0/100000000000001/messages",
+        {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "6281200001111",
+            "type": "interactive",
+            "interactive": {
+                "type": "button",
+                "body": {"text": "Which order is it about?"},
+                "action": {"buttons": buttons},
             },
         },
-    }
-    answer = httpx.post(
-        f"{demo_server.url}/demo/providers/graph/v26.0/100000000000001/messages",
-        json=interactive,
     )
-    assert answer.status_code == 200, answer.text
-
     reply = business_bubbles(page, "whatsapp").first
     expect(reply).to_contain_text("Which order is it about?")
     reply.get_by_role("button", name="Order 58002").click()
@@ -171,9 +171,51 @@ def test_reply_buttons_send_the_tap_through_the_webhook(page: Any, demo_server: 
     request = tap.locator("[data-testid=log-request]")
     expect(request).to_contain_text('"button_reply":{"id":"order:58002","title":"Order 58002"}')
     expect(request).to_contain_text('"context":{"from":"","id":"wamid.DEMO')
-    assert customer_messages(demo_server, "whatsapp", "6281200001111") == [
-        "Order 58002"
-    ]
+    body = (request.text_content() or "").split("\n\n", 1)[1]
+    assert meta_json(json.loads(body)).decode() == body  # the bytes Meta would sign
+    assert customer_messages(demo_server, "whatsapp", "6281200001111") == ["Order 58002"]
+
+    recorded(
+        f"{providers}/graph/v26.0/200000000000002/messages?access_token=demo",
+        {
+            "recipient": {"id": "6100000000000001"},
+            "messaging_type": "RESPONSE",
+            "message": {
+                "text": "What can I help with?",
+                "quick_replies": [
+                    {"content_type": "text", "title": "Refund", "payload": "intent:refund"}
+                ],
+            },
+        },
+    )
+    recorded(
+        f"{providers}/telegram/bot123456:demo-telegram-bot-token/sendMessage",
+        {
+            "chat_id": 700000001,
+            "text": "Choose one:",
+            "reply_markup": {"inline_keyboard": [[{"text": "Track", "callback_data": "t:1"}]]},
+        },
+    )
+    page.locator("[data-testid=tab-messenger]").click()
+    business_bubbles(page, "messenger").first.get_by_role("button", name="Refund").click()
+    quick = last_log(page, "button", "messenger")
+    expect(quick).to_have_attribute("data-status", "200")
+    expect(quick.locator("[data-testid=log-request]")).to_contain_text(
+        '"quick_reply":{"payload":"intent:refund"}'
+    )
+    page.locator("[data-testid=tab-telegram]").click()
+    business_bubbles(page, "telegram").first.get_by_role("button", name="Track").click()
+    pressed = last_log(page, "button", "telegram")
+    expect(pressed).to_have_attribute("data-status", "200")
+    expect(pressed.locator("[data-testid=log-request]")).to_contain_text('"data":"t:1"')
+    assert customer_messages(demo_server, "messenger", "6100000000000001") == ["Refund"]
+    assert customer_messages(demo_server, "telegram", "700000001") == ["Track"]
+
+
+def recorded(url: str, body: dict[str, Any]) -> None:
+    """What our outbound side would send, posted straight to the provider's stand-in."""
+    answer = httpx.post(url, json=body)
+    assert answer.status_code in (200, 201), answer.text
 
 
 def test_sms_and_email_customers_get_replies(page: Any, demo_server: Any) -> None:

@@ -20,11 +20,12 @@ from relaydesk.bot import replies
 from relaydesk.bot.bot import BotMemory
 from relaydesk.bot.entities import extract_entities
 from relaydesk.channels.base import Attachment, CustomerMessage
+from relaydesk.channels.mail import clean_subject
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
 from relaydesk.domain.masking import mask
 from relaydesk.domain.turn import BotTurn, CustomerView, Decision, EscalationInput, Understanding
-from relaydesk.domain.vocab import BotOutcome, Reason, SenderType
+from relaydesk.domain.vocab import BotOutcome, Channel, Reason, SenderType
 from relaydesk.service import contacts, identity, routing
 from relaydesk.service import history as turn_history
 from relaydesk.service.bootstrap import Container
@@ -84,6 +85,10 @@ def from_channel(channel: str, message: CustomerMessage, max_chars: int) -> Inbo
     refused for its length (it would retry for days): the bot reads the first
     `max_chars`, and the whole of it is kept in `meta.original`."""
     text = strip_controls(message.text).strip()
+    if channel == Channel.EMAIL and message.subject and not message.reply_to:
+        # A new mail's subject often says what the body does not ("Order 48213 late").
+        subject = clean_subject(strip_controls(message.subject)).strip()
+        text = f"{subject}\n{text}".strip() if subject and subject not in text else text
     if not text:
         text = " ".join(f"[{a.kind}{': ' + a.filename if a.filename else ''}]"
                         for a in message.attachments) or "[empty message]"  # fmt: skip

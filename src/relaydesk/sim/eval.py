@@ -1,10 +1,10 @@
 """`relaydesk eval`: play scenarios through the real pipeline and score the handovers.
 
 Each scenario runs on its own virtual clock against a demo backend holding exactly its
-facts. Turns enter through the inbound pipeline as the channel would deliver them (web
-chat through a visitor session; channels without an adapter yet through the generic
-inbound path), the bot and escalation engine answer, and the handover is read back from
-the database: its team, priority, reasons and brief, and the agent's view.
+facts. Turns enter as the channel delivers them: web chat through a visitor session, every
+other channel as the provider's signed webhook, verified and parsed by the channel's real
+adapter. The bot and escalation engine answer, and the handover is read back from the
+database: its team, priority, reasons and brief, and the agent's view.
 
 With `all_channels`, every scenario is also replayed on every channel, each replay as a
 new customer, and the report says whether the decision (handed over or not, at which
@@ -29,10 +29,14 @@ from sqlalchemy import select
 
 from relaydesk.bot.bot import Bot
 from relaydesk.bot.commerce import DemoBackend
+from relaydesk.channels.base import WebhookRequest
+from relaydesk.channels.demo import demo_config
+from relaydesk.channels.registry import Channels
+from relaydesk.channels.simulate import customer_webhook
 from relaydesk.clock import ManualClock
 from relaydesk.domain.conversation import Status
 from relaydesk.domain.vocab import Channel, Priority
-from relaydesk.service import admin, inbound, webchat
+from relaydesk.service import admin, inbound, webchat, webhooks
 from relaydesk.service.bootstrap import Container, bootstrap
 from relaydesk.service.desk import AgentView, conversation_detail
 from relaydesk.settings import Settings
@@ -69,7 +73,9 @@ async def run_eval(
     with tempfile.TemporaryDirectory(prefix="relaydesk-eval-") as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/eval.db", data_dir=Path(tmp))
         clock = ManualClock(scenarios[0].now)
-        c = bootstrap(settings, clock=clock, backend=DemoBackend.from_facts({}))
+        # Every channel on, with the demo secrets: each turn is signed and verified.
+        channels = Channels(demo_config("http://providers.eval.invalid", listen_port=0))
+        c = bootstrap(settings, clock=clock, backend=DemoBackend.from_facts({}), channels=channels)
         await c.start()
         try:
             await admin.ensure_teams(c)
@@ -112,9 +118,14 @@ async def play(
     return played
 
 
+EVAL_URL = "http://relaydesk.eval"
+
+
 async def deliver(
     c: Container, scenario: Scenario, text: str, number: int, visitors: dict[str, str]
 ) -> inbound.Accepted:
+    """One customer turn, as its channel delivers it: web chat through a visitor session,
+    every other channel as the provider's own signed webhook through its real adapter."""
     customer = scenario.customer
     channel = scenario.channel
     if channel is Channel.WEBCHAT:
@@ -122,12 +133,29 @@ async def deliver(
         return await inbound.receive_from_visitor(
             c, token, inbound.Inbound(channel.value, text, client_id=f"{scenario.id}-{number}")
         )
-    kind, value = _identity(scenario)
-    who = inbound.Identity(kind, value, name=customer.name, tier=customer.tier, lang=None)
-    body = email_text(text) if channel is Channel.EMAIL else text
-    return await inbound.receive_from_identity(
-        c, who, inbound.Inbound(channel.value, body, external_id=f"{scenario.id}-{number}")
+    subject, body = split_mail(text) if channel is Channel.EMAIL else ("", text)
+    thread = [f"{scenario.id}-{n}@customers.example" for n in range(1, number)]
+    hook = customer_webhook(
+        c.channels.config,
+        channel.value,
+        customer=_address(scenario),
+        text=body,
+        message_id=f"{scenario.id}-{number}",
+        at=c.clock.now(),
+        name=customer.name,
+        base_url=EVAL_URL,
+        subject=subject,
+        in_reply_to=thread[-1] if thread else None,
+        references=thread,
     )
+    headers = {name.lower(): value for name, value in hook.headers.items()}
+    request = WebhookRequest(hook.method, EVAL_URL + hook.path, headers, hook.query, hook.body)
+    taken = await webhooks.accept(c, channel.value, request)
+    if len(taken) != 1:
+        raise AssertionError(f"{scenario.id} turn {number}: the {channel} webhook stored {taken}")
+    if number == 1:  # what the shop's customer record says, before the bot's first turn
+        await admin.set_contact_profile(c, taken[0], name=customer.name, tier=customer.tier)
+    return inbound.Accepted(taken[0], number, False)
 
 
 async def _visitor(c: Container, scenario: Scenario, visitors: dict[str, str]) -> str:
@@ -145,14 +173,19 @@ async def _visitor(c: Container, scenario: Scenario, visitors: dict[str, str]) -
     return token
 
 
-def _identity(scenario: Scenario) -> tuple[str, str]:
+def _address(scenario: Scenario) -> str:
+    """The customer as the scenario's channel knows them: their phone, their address, or
+    a numeric account id of their own."""
     customer = scenario.customer
     channel = scenario.channel
+    digits = f"{zlib.crc32(scenario.id.encode()) % 10**8:08d}"
     if channel in (Channel.WHATSAPP, Channel.SMS):
-        return "phone", customer.phone or f"+62800{zlib.crc32(scenario.id.encode()) % 10**8:08d}"
+        return customer.phone or f"+62800{digits}"
     if channel is Channel.EMAIL:
-        return "email", customer.email or f"{scenario.id}@customers.example"
-    return channel.value, f"{scenario.id}"
+        return (
+            customer.email or f"{re.sub(r'[^a-z0-9]+', '-', scenario.id.lower())}@customers.example"
+        )
+    return f"9{digits}{zlib.crc32(channel.value.encode()) % 1000:03d}"
 
 
 def on_channel(scenario: Scenario, channel: Channel) -> Scenario:
@@ -188,6 +221,14 @@ def _is_mail(raw: str) -> bool:
 
 
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|balas)\s*:\s*)+", re.IGNORECASE)
+
+
+def split_mail(raw: str) -> tuple[str, str]:
+    """A turn written as a mail ("Subject: ...\n\nbody") as its subject and body."""
+    if not _is_mail(raw):
+        return "", raw
+    head, _, body = raw.partition("\n\n")
+    return head.split(":", 1)[1].strip(), body.strip()
 
 
 def email_text(raw: str) -> str:

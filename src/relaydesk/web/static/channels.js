@@ -32,10 +32,12 @@
     config: null,
     channel: "whatsapp",
     last: {}, // channel -> the last signed request sent on it
+    status: {}, // channel -> what its last answer means
     threads: new Map(), // "channel:key" -> {element, customer bubbles}
     unread: new Map(), // channel -> count of replies not seen
     after: 0, // the last /demo/outbound record read
     polling: false,
+    polled: false, // the first poll read what was sent before the page opened
     mail: new Map(), // address -> {subject, lastId, refs}: the thread to answer
     callbacks: new Map(), // Telegram callback_query id -> thread key
     logNumber: 0,
@@ -123,11 +125,11 @@
 
   // ------------------------------------------------------------------ payloads and signatures
 
-  /** JSON as Meta posts it: compact, non-ASCII as lower-case \uXXXX escapes, and "/", "<",
+  /** JSON as Meta posts it: compact, non-ASCII (and DEL) as lower-case \uXXXX escapes, and "/", "<",
       "%", "@" escaped too (Meta signs that escaped form). Same as whatsapp.meta_json. */
   function metaJson(data) {
     let text = JSON.stringify(data).replace(
-      /[\u0080-\uffff]/g,
+      /[\u007f-\uffff]/g,
       (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
     );
     const escapes = [["/", "\\/"], ["<", "\\u003C"], ["%", "\\u0025"], ["@", "\\u0040"]];
@@ -637,10 +639,16 @@
           ? `${label}: ${status}, the webhook took the message. Replies appear in the conversation.`
           : `${label}: ${status}: ${answer.body.slice(0, 300)}`;
     }
+    state.status[request.channel] = { text, status: String(answer.status), kind };
+    if (request.channel === state.channel) showStatus();
+  }
+
+  function showStatus() {
     const line = $("#send-status");
-    line.textContent = text;
-    line.dataset.status = String(answer.status);
-    line.dataset.kind = kind;
+    const shown = state.status[state.channel] || { text: "", status: "", kind: "" };
+    line.textContent = shown.text;
+    line.dataset.status = shown.status;
+    line.dataset.kind = shown.kind;
   }
 
   async function onSubmit(event) {
@@ -873,7 +881,7 @@
       const message = body.message || {};
       parts.push(el("p", { class: "bubble-text", text: message.text || "(attachment)" }));
       for (const reply of message.quick_replies || []) {
-        buttons.push(replyButton(reply.title, () => tap(channel, { quickReply: reply })));
+        buttons.push(replyButton(reply.title, () => tap(channel, { text: reply.title, quickReply: reply.payload })));
       }
       if (body.tag) note = `Sent with the ${body.tag} tag (outside the 24-hour window).`;
     } else if (channel === "telegram") {
@@ -912,7 +920,7 @@
     if (`${channel}:${key}` === currentThreadId()) {
       showThread();
       scrollToEnd();
-    } else {
+    } else if (state.polled) {
       state.unread.set(channel, (state.unread.get(channel) || 0) + 1);
       updateUnread();
     }
@@ -986,6 +994,7 @@
           console.error("could not show outbound record", record, error);
         }
       }
+      state.polled = true;
       badge.dataset.state = "online";
       $("#poll-text").textContent = "Watching replies";
     } catch (error) {
@@ -1059,6 +1068,7 @@
     state.unread.delete(channel);
     updateUnread();
     updateTeachButtons();
+    showStatus();
     showThread();
     scrollToEnd();
   }
