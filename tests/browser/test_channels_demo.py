@@ -248,9 +248,8 @@ def test_sms_and_email_customers_get_replies(page: Any, demo_server: Any) -> Non
     reply = business_bubbles(page, "email").first
     expect(reply).to_contain_text("Re: Payment", timeout=REPLY_MS)
     expect(reply).to_contain_text("payment")
-    assert customer_messages(demo_server, "email", "rina@example.com") == [
-        "Hello, my payment failed."
-    ]
+    stored = customer_messages(demo_server, "email", "rina@example.com")
+    assert len(stored) == 1 and "Hello, my payment failed." in stored[0], stored
 
     # The customer's next mail answers our reply: In-Reply-To names the reply's Message-ID.
     reply_id = reply.locator("[data-testid=raw-request]").text_content() or ""

@@ -277,6 +277,15 @@ def test_outlook_original_message_separator() -> None:
     assert only_message(raw).text == "Please cancel it."
 
 
+def test_indonesian_outlook_header_block() -> None:
+    raw = customer_mail(
+        "Tolong dibatalkan saja.\n\nDari: Support <support@shop.example>\n"
+        "Dikirim: Senin, 23 November 2026 09.30\nKepada: Maya Putri\n"
+        "Subjek: Pesanan A-1042\n\nPesanan sudah dikirim."
+    )
+    assert only_message(raw).text == "Tolong dibatalkan saja."
+
+
 def test_bare_quoted_lines_are_dropped() -> None:
     raw = customer_mail("> Your order shipped on Friday.\nIt did not arrive.\n> Support")
     assert only_message(raw).text == "It did not arrive."

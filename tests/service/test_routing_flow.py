@@ -571,7 +571,9 @@ async def test_only_one_scheduler_leads_on_postgresql(container: Container) -> N
         await first._resign()  # the leader's process ends: another takes over
         assert await second._lead() is True
         assert second.leadership._connection is not None
-        pid = (await second.leadership._connection.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
+        pid = (
+            await second.leadership._connection.exec_driver_sql("SELECT pg_backend_pid()")
+        ).scalar()
         await second.leadership._connection.commit()
         async with container.engine.connect() as admin_connection:
             await admin_connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")

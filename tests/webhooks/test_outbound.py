@@ -28,12 +28,30 @@ SID = "AC" + "0" * 32
 def answer_for(channel: str, n: int) -> tuple[int, dict[str, Any]]:
     """What each provider answers a successful send with."""
     return {
-        "whatsapp": (200, {"messaging_product": "whatsapp", "contacts": [{"input": "6281234500003", "wa_id": "6281234500003"}], "messages": [{"id": f"wamid.OUT{n}"}]}),
+        "whatsapp": (
+            200,
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": "6281234500003", "wa_id": "6281234500003"}],
+                "messages": [{"id": f"wamid.OUT{n}"}],
+            },
+        ),
         "messenger": (200, {"recipient_id": "24688012345678901", "message_id": f"m_OUT{n}"}),
         "instagram": (200, {"recipient_id": "17841455555555555", "message_id": f"m_OUT{n}"}),
-        "telegram": (200, {"ok": True, "result": {"message_id": 500 + n, "chat": {"id": 987654321, "type": "private"}, "date": 1763866800, "text": "x"}}),
+        "telegram": (
+            200,
+            {
+                "ok": True,
+                "result": {
+                    "message_id": 500 + n,
+                    "chat": {"id": 987654321, "type": "private"},
+                    "date": 1763866800,
+                    "text": "x",
+                },
+            },
+        ),
         "sms": (201, {"sid": f"SM{n:032d}", "status": "queued"}),
-    }[channel]  # fmt: skip
+    }[channel]
 
 
 def expected(channel: str, text: str) -> tuple[str, str, dict[str, str], Any]:
@@ -87,7 +105,12 @@ def expected(channel: str, text: str) -> tuple[str, str, dict[str, str], Any]:
             {"chat_id": 987654321, "text": text},
         )
     basic = base64.b64encode(f"{SID}:demo_twilio_auth_token".encode()).decode()
-    return f"/providers/twilio/2010-04-01/Accounts/{SID}/Messages.json", "", {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}, [("To", "+6281234500004"), ("From", "+15005550006"), ("Body", text)]  # fmt: skip
+    return (
+        f"/providers/twilio/2010-04-01/Accounts/{SID}/Messages.json",
+        "",
+        {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+        [("To", "+6281234500004"), ("From", "+15005550006"), ("Body", text)],
+    )
 
 
 CUSTOMERS = {
@@ -122,7 +145,15 @@ async def test_the_bot_reply_leaves_as_the_provider_documents_and_its_id_is_kept
     channel: str,
 ) -> None:
     got = provider(httpserver, channel)
-    hook = customer_webhook(channels_config, channel, customer=CUSTOMERS[channel], text="where is order 48213", message_id="in1", at=AT, base_url=BASE_URL)  # fmt: skip
+    hook = customer_webhook(
+        channels_config,
+        channel,
+        customer=CUSTOMERS[channel],
+        text="where is order 48213",
+        message_id="in1",
+        at=AT,
+        base_url=BASE_URL,
+    )
     assert (await post(client, hook)).status_code == 200
     await client.get("/healthz")  # let the bot turn run
     await _settle(client, container)
@@ -157,11 +188,26 @@ async def test_a_provider_refusal_shows_on_the_message_with_its_reason(
     channels_config: ChannelsConfig,
     httpserver: HTTPServer,
 ) -> None:
-    error = {"error": {"message": "(#131026) Message undeliverable", "type": "OAuthException", "code": 131026, "error_data": {"details": "Message Undeliverable."}, "fbtrace_id": "AbC"}}  # fmt: skip
+    error = {
+        "error": {
+            "message": "(#131026) Message undeliverable",
+            "type": "OAuthException",
+            "code": 131026,
+            "error_data": {"details": "Message Undeliverable."},
+            "fbtrace_id": "AbC",
+        }
+    }
     httpserver.expect_request(expected("whatsapp", "")[0], method="POST").respond_with_json(
         error, status=400
     )
-    hook = customer_webhook(channels_config, "whatsapp", customer=CUSTOMERS["whatsapp"], text="hi", message_id="r1", at=AT)  # fmt: skip
+    hook = customer_webhook(
+        channels_config,
+        "whatsapp",
+        customer=CUSTOMERS["whatsapp"],
+        text="hi",
+        message_id="r1",
+        at=AT,
+    )
     await post(client, hook)
     await _settle(client, container)
     (reply, *_) = await messages(container, Message.sender != "customer")
@@ -187,7 +233,14 @@ async def test_a_provider_outage_is_retried_with_backoff_then_sent(
     httpserver.expect_request(expected("telegram", "")[0], method="POST").respond_with_handler(
         flaky
     )
-    hook = customer_webhook(channels_config, "telegram", customer=CUSTOMERS["telegram"], text="hi", message_id="o1", at=AT)  # fmt: skip
+    hook = customer_webhook(
+        channels_config,
+        "telegram",
+        customer=CUSTOMERS["telegram"],
+        text="hi",
+        message_id="o1",
+        at=AT,
+    )
     await post(client, hook)
     await client._transport.app.state.workers.drain()  # type: ignore[attr-defined]
     (reply, *_) = await messages(container, Message.sender != "customer")

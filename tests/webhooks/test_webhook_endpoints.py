@@ -39,9 +39,15 @@ def hook(
     config: ChannelsConfig, channel: str, text: str = "where is order 48213", n: int = 1
 ) -> SignedWebhook:
     return customer_webhook(
-        config, channel, customer=CUSTOMERS[channel], text=text, message_id=f"t{n}", at=AT,
-        name="Rina", base_url=BASE_URL,
-    )  # fmt: skip
+        config,
+        channel,
+        customer=CUSTOMERS[channel],
+        text=text,
+        message_id=f"t{n}",
+        at=AT,
+        name="Rina",
+        base_url=BASE_URL,
+    )
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

@@ -23,7 +23,8 @@ from relaydesk.channels import demo
 
 router = APIRouter(prefix="/demo", include_in_schema=False)
 
-_SECRET_QUERY = re.compile(r"(access_token=)[^&]+")
+# Tokens that ride in providers' URLs: Meta's access_token, the secret half of a bot token.
+_SECRET_QUERY = re.compile(r"(access_token=)[^&]+|(/bot\d+:)[^/]+")
 
 
 @dataclass
@@ -59,7 +60,9 @@ async def _record(request: Request, channel: str) -> int:
     return recorder(request).record(
         channel,
         method=request.method,
-        url=_SECRET_QUERY.sub(r"\1[redacted]", str(request.url)),
+        url=_SECRET_QUERY.sub(
+            lambda m: (m.group(1) or m.group(2)) + "[redacted]", str(request.url)
+        ),
         headers=headers,
         body=shown,
     )
@@ -87,7 +90,10 @@ async def graph_send(version: str, account: str, request: Request) -> dict[str, 
 async def telegram_send(bot: str, request: Request) -> dict[str, Any]:
     number = await _record(request, "telegram")
     chat_id = (json.loads(await request.body()) or {}).get("chat_id")
-    return {"ok": True, "result": {"message_id": 900000 + number, "chat": {"id": chat_id}}}
+    return {
+        "ok": True,
+        "result": {"message_id": 900000 + number, "chat": {"id": chat_id, "type": "private"}},
+    }
 
 
 @router.post("/providers/telegram/{bot}/answerCallbackQuery")
@@ -108,7 +114,7 @@ async def outbound(request: Request, after: int = Query(default=0, ge=0)) -> dic
 
 
 @router.get("/channels/config")
-async def config(c: ContainerDep) -> dict[str, Any]:
+async def config(c: ContainerDep, request: Request) -> dict[str, Any]:
     """The demo's public secrets, for the page to sign as each provider signs."""
     return {
         "whatsapp": {
@@ -125,6 +131,9 @@ async def config(c: ContainerDep) -> dict[str, Any]:
             "auth_token": demo.TWILIO_AUTH_TOKEN,
             "account_sid": demo.TWILIO_ACCOUNT_SID,
             "to": demo.TWILIO_NUMBER,
+            # Twilio signs the URL it called: the server's public one, whatever the page's.
+            "webhook_url": (c.settings.public_url or str(request.base_url)).rstrip("/")
+            + "/webhooks/sms",
         },
         "email": {"secret": demo.EMAIL_SECRET, "address": demo.EMAIL_ADDRESS},
     }

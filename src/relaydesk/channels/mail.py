@@ -70,7 +70,6 @@ MAIL_LANGUAGES.setdefault(
         + QUOTED_MATCH_INCLUDE
         + r")[* ]*(?:Dari|Dikirim|Terkirim|Kepada|Subjek|Perihal|Tanggal|Cc):[ *]*"
         + r"(?:\s{,2}).*){2,}(?:\n.*){,1})",
-        "disclaimers": ["Perhatian:", "Peringatan:", "Rahasia:"],
         "signatures": ["Salam,", "Salam hangat", "Hormat saya", "Hormat kami", "Terima kasih,"],
         "sent_from": "Dikirim dari",
     },
@@ -83,6 +82,10 @@ SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 SIGN_OFF_MAX_WORDS = 4
+SIGN_OFF_TRIES = 3  # each try scans to the end of the text
+# The customer's own words are at the top; the reply parser's regexes are slow on
+# megabytes of quoted history, and `original` keeps everything anyway.
+READ_MAX_CHARS = 100_000
 HTML_QUOTES = (
     "//blockquote"
     " | //div[contains(concat(' ', normalize-space(@class), ' '), ' gmail_quote ')]"
@@ -193,9 +196,9 @@ def parse_mail(
     sender = _sender(mail)
     message_id = _bare_id(mail.get("Message-ID"))
     if _is_auto_reply(mail):
-        return [Ignored("auto_reply", external_id=message_id, detail=mail.get("Subject"))]
+        return [Ignored("auto_reply", external_id=message_id, detail=_subject(mail))]
     if sender.value.partition("@")[0] == "mailer-daemon":
-        return [Ignored("bounce", external_id=message_id, detail=mail.get("Subject"))]
+        return [Ignored("bounce", external_id=message_id, detail=_subject(mail))]
     if settings is not None and sender.value == settings.address.lower():
         return [Ignored("echo", external_id=message_id)]
     return [_customer_message(mail, sender, message_id, settings, recipients)]
@@ -240,7 +243,6 @@ def _customer_message(
     attachments = tuple(_attachments(mail))
     if not text and not attachments:
         text = original.strip()  # nothing of their own above the quote: read it all
-    subject = mail.get("Subject")
     return CustomerMessage(
         external_id=message_id or _content_hash(mail, original),
         sender=sender,
@@ -249,10 +251,15 @@ def _customer_message(
         attachments=attachments,
         reply_to=_bare_id(mail.get("In-Reply-To")),
         references=tuple(MESSAGE_ID.findall(str(mail.get("References", "")))),
-        subject=str(subject).strip() if subject is not None else None,
+        subject=_subject(mail),
         original=original,
         account=_account(mail, settings, recipients),
     )
+
+
+def _subject(mail: EmailMessage) -> str | None:
+    subject = mail.get("Subject")
+    return str(subject).strip() if subject is not None else None
 
 
 def _bare_id(header: object) -> str | None:
@@ -413,7 +420,9 @@ def _html_text(html: str, *, drop_quotes: bool = False) -> str:
 
 def strip_reply(text: str) -> str:
     """The customer's own words: quoted replies and signature removed."""
-    parsed = ReplyParser(text=text, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True)
+    parsed = ReplyParser(
+        text=text[:READ_MAX_CHARS], languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True
+    )
     latest = parsed.read().replies[0]
     if latest.headers:
         return ""  # the mail starts with a quote header: nothing of their own
@@ -424,14 +433,15 @@ def strip_reply(text: str) -> str:
 
 def _without_signature(text: str, signature: re.Pattern[str]) -> str:
     position = 0
-    while (found := signature.search(text, position)) is not None:
+    for _ in range(SIGN_OFF_TRIES):
+        found = signature.search(text, position)
+        if found is None:
+            break
         start = found.start() + len(found.group()) - len(found.group().lstrip())
         line = text[start:].partition("\n")[0]
         if not SIGN_OFF.match(line) or len(line.split()) <= SIGN_OFF_MAX_WORDS:
             return text[: found.start()]
         position = start + len(line) + 1
-        if position >= len(text):
-            break
     return text
 
 

@@ -350,10 +350,10 @@ class WhatsAppAdapter:
 
     def __init__(self, settings: WhatsAppSettings) -> None:
         self.settings = settings
-        self.rate_limit = RateLimit(
-            per_second=settings.messages_per_second,
-            per_recipient_per_second=1 / PAIR_RATE_INTERVAL_S,
-        )
+        # No per-customer pacing here: Meta's pair limit (one message every 6 s to one
+        # customer) allows bursts, and a send past it answers 131056, which is retried
+        # after PAIR_RATE_INTERVAL_S (read_response) rather than delaying every reply.
+        self.rate_limit = RateLimit(per_second=settings.messages_per_second)
 
     # inbound
 
