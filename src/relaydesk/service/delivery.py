@@ -39,6 +39,7 @@ from relaydesk.domain.vocab import Channel
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.bus import LiveEvent
 from relaydesk.service.conversations import topics
+from relaydesk.service.followups import FollowUps
 from relaydesk.service.leadership import Leadership
 from relaydesk.service.outbox import OUTBOX_TOPIC
 from relaydesk.service.uow import UnitOfWork
@@ -88,6 +89,7 @@ class OutboxSender:
         self.limits = Limits()
         self.leadership = Leadership(c, LOCK_KEY)
         self.parallel = asyncio.Semaphore(16)
+        self.followups = FollowUps(c, self.http)
 
     async def run(self, interval_s: float = 1.0) -> None:
         """Until cancelled: send what is due, woken by every commit that queued a message."""
@@ -102,6 +104,7 @@ class OutboxSender:
                 if leading:
                     try:
                         await self.deliver_due()
+                        await self.followups.run_once()
                     except Exception:
                         log.exception("outbox round failed; trying again")
                 with contextlib.suppress(TimeoutError):
@@ -225,6 +228,10 @@ class OutboxSender:
             assert row is not None and message is not None
             conversation = await uow.session.get(Conversation, message.conversation_id)
             assert conversation is not None
+            if row.payload.get("secret") and (
+                result.ok or not result.retryable or row.attempts >= MAX_ATTEMPTS
+            ):
+                row.payload = {**row.payload, "text": message.body, "secret": False}
             if result.ok:
                 row.status, row.sent_at, row.last_error = "sent", uow.now, None
                 if message.external_id is None and result.external_id:
@@ -287,10 +294,13 @@ async def _mail_thread(uow: UnitOfWork, conversation: Conversation) -> dict[str,
     # Ids we made up for mail that had no Message-ID ("sha256:...") are no one's header.
     real = [(i, sender) for i, sender in ids if i is not None and not i.startswith("sha256:")]
     customer_ids = [external_id for external_id, sender in real if sender == "customer"]
+    parent = customer_ids[-1] if customer_ids else None
+    # RFC 5322 3.6.4: the thread so far, ending with the message this one answers.
+    earlier = [external_id for external_id, _ in real if external_id != parent]
     return {
         "subject": conversation.thread.get("subject"),
-        "in_reply_to": customer_ids[-1] if customer_ids else None,
-        "references": [external_id for external_id, _ in real][-20:],
+        "in_reply_to": parent,
+        "references": [*earlier[-19:], *([parent] if parent else [])],
     }
 
 

@@ -361,42 +361,42 @@ async def _close_open_challenges(uow: UnitOfWork, conversation_id: str) -> None:
         challenge.used_at = uow.now
 
 
-async def prove(
+async def pending_challenge(
+    uow: UnitOfWork, conversation: Conversation, text: str
+) -> IdentityChallenge | None:
+    """The challenge `text` answers, when it is a code attempt in a conversation waiting
+    for one. Asked before the message is stored, so a typed code is never kept in clear:
+    the pipeline stores CODE_MASK instead and takes no bot turn."""
+    if not _CODE_ATTEMPT.fullmatch(text):
+        return None
+    query = (
+        select(IdentityChallenge)
+        .where(
+            IdentityChallenge.conversation_id == conversation.id,
+            IdentityChallenge.used_at.is_(None),
+            # Long after a code expired, six digits are just six digits (a postcode).
+            IdentityChallenge.expires_at > uow.now - CODE_TTL,
+        )
+        .order_by(IdentityChallenge.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def answer_challenge(
     uow: UnitOfWork,
-    c: Container,
     conversation: Conversation,
     contact: Contact,
-    message: Message,
+    challenge: IdentityChallenge,
     text: str,
-) -> bool:
-    """True when `text` answered a pending code challenge (the bot takes no turn on it).
-
-    Called by the inbound pipeline with the conversation's row locked, after the message
-    was appended: a code attempt is masked in it here, before the commit.
-    """
-    if not _CODE_ATTEMPT.fullmatch(text):
-        return False
-    challenge = (
-        await uow.session.execute(
-            select(IdentityChallenge)
-            .where(
-                IdentityChallenge.conversation_id == conversation.id,
-                IdentityChallenge.used_at.is_(None),
-                # Long after a code expired, six digits are just six digits (a postcode).
-                IdentityChallenge.expires_at > uow.now - CODE_TTL,
-            )
-            .order_by(IdentityChallenge.id.desc())
-            .limit(1)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if challenge is None:
-        return False
-    _hide_code(uow, message)
+) -> None:
+    """Check the typed code (with the conversation's row locked): link the contacts when
+    it is right, count the try and say so when not."""
     if challenge.expires_at <= uow.now:
         challenge.used_at = uow.now
         await _tell(uow, conversation, "identity_code_expired")
-        return True
+        return
     challenge.attempts += 1
     target = None
     if challenge.target_contact_id is not None:
@@ -409,7 +409,7 @@ async def prove(
             await _tell(
                 uow, conversation, "identity_code_wrong", tries=MAX_TRIES - challenge.attempts
             )
-        return True
+        return
     challenge.used_at = uow.now
     merge_id = None
     if target.id != contact.id:
@@ -428,26 +428,6 @@ async def prove(
         contact_id=target.id,
         merge_id=merge_id,
     )
-    return True
-
-
-def _hide_code(uow: UnitOfWork, message: Message) -> None:
-    """The code the customer typed never stays in clear: not in the transcript, not in
-    the kept original, not in the live event the append already queued for the desk."""
-    message.body = CODE_MASK
-    message.masked = sorted({*message.masked, OTP})
-    if "original" in message.meta:
-        message.meta = {**message.meta, "original": CODE_MASK}
-    # inbound._store appends the message (queueing its live event) before asking us, and
-    # the unit of work has no public way to amend a queued event; it is not sent yet.
-    for event in uow._live:
-        payload = event.payload
-        if (
-            event.type == "message"
-            and payload.get("conversation_id") == message.conversation_id
-            and payload.get("seq") == message.seq
-        ):
-            payload.update(text=message.body, masked=list(message.masked))
 
 
 async def _tell(uow: UnitOfWork, conversation: Conversation, key: str, **fields: object) -> None:

@@ -190,6 +190,15 @@ async def _store(
         if duplicate is not None:
             return Accepted(duplicate.conversation_id, duplicate.seq, True)
     contacts.came_from(uow, conversation, inbound.channel, inbound.address, inbound.meta)
+    challenge = await identity.pending_challenge(uow, conversation, text)
+    if challenge is not None:  # a code typed back: kept masked, no bot turn
+        message = await append_message(
+            uow, conversation, SenderType.CUSTOMER.value, identity.CODE_MASK,
+            external_id=inbound.external_id, client_id=inbound.client_id,
+            masked=[identity.OTP], handled=True,
+        )  # fmt: skip
+        await identity.answer_challenge(uow, conversation, contact, challenge, text)
+        return Accepted(conversation.id, message.seq, False)
     masked = mask(text)
     bot_owns = Status(conversation.status) in (Status.BOT, Status.RESOLVED, Status.ABANDONED)
     meta = dict(inbound.meta)
@@ -207,9 +216,6 @@ async def _store(
         meta=meta,
         attachments=[_attachment_row(a, uow.now) for a in inbound.attachments],
     )
-    if await identity.prove(uow, c, conversation, contact, message, text):
-        message.handled = True  # a code typed back: linked (or refused), no bot turn
-        return Accepted(conversation.id, message.seq, False)
     if masked.kinds:
         await append_message(
             uow, conversation, SenderType.BOT.value, replies.masking_warning(conversation.lang)

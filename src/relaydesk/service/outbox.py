@@ -34,6 +34,9 @@ def enqueue(
         # quiet, and no messaging window ever widens for them.
         "automated": message.sender in ("bot", "system"),
     }
+    if outbound_text is not None:
+        # A one-time code: in the payload only until it is sent (delivery.py blanks it).
+        payload["secret"] = True
     if buttons:
         payload["buttons"] = [list(button) for button in buttons]
     if template:
