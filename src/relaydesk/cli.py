@@ -25,10 +25,12 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing files.", no_args_is_help=True)
+channels_app = typer.Typer(help="Channel settings files.", no_args_is_help=True)
 agents_app = typer.Typer(help="Agents and their teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
 app.add_typer(routing_app, name="routing")
+app.add_typer(channels_app, name="channels")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(agents_app, name="agents")
 app.add_typer(bench_app, name="bench")
@@ -200,6 +202,17 @@ def routing_check(
     from relaydesk.service.routing_config import check_routing_file
 
     _check_files(files, check_routing_file)
+
+
+@channels_app.command("check")
+def channels_check(
+    files: Annotated[list[Path], typer.Argument(help="Channels YAML files.")],
+) -> None:
+    """Validate channels files (tokens, secrets, numbers, templates); errors name the line
+    and never print a secret."""
+    from relaydesk.channels.registry import check_channels_file
+
+    _check_files(files, check_channels_file)
 
 
 @policy_app.command("check")

@@ -79,6 +79,12 @@ def payload_error(error: ValidationError, *, prefix: str = "") -> PayloadInvalid
     return PayloadInvalid(f"{where or 'body'}: {first['msg']}", field=where or None)
 
 
+# Channel settings: a secret never appears in an error message (a wrong type would echo
+# it), and ids that YAML reads as numbers (phone_number_id: 1065...) are the strings
+# they look like.
+SETTINGS_CONFIG = ConfigDict(hide_input_in_errors=True, coerce_numbers_to_str=True)
+
+
 class Payload(BaseModel):
     """Base of the provider payload models: extra fields are allowed (providers add
     fields without notice), missing or mistyped ones are errors."""

@@ -30,6 +30,7 @@ from mailparser_reply.parser import EmailMessage as ReplyParser
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from relaydesk.channels.base import (
+    SETTINGS_CONFIG,
     Attachment,
     AttachmentKind,
     CustomerMessage,
@@ -101,6 +102,7 @@ LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"}
 
 
 class MailSettings(BaseModel):
+    model_config = SETTINGS_CONFIG
     address: str  # our support address: To of customers' mail, From of our replies
     display_name: str = "Support"
     domain: str = ""  # right-hand side of our Message-IDs; default: the address's domain

@@ -19,6 +19,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from relaydesk.channels import meta
 from relaydesk.channels.base import (
+    SETTINGS_CONFIG,
     Attachment,
     AttachmentKind,
     Button,
@@ -70,6 +71,7 @@ INSTAGRAM_TEXT_MAX_BYTES = 1000  # "Message text must be UTF-8 and be 1000 bytes
 
 
 class _MetaAppSettings(BaseModel):
+    model_config = SETTINGS_CONFIG
     app_secret: SecretStr  # signs the webhooks (App settings > Basic)
     verify_token: SecretStr  # the subscription handshake's hub.verify_token
     page_access_token: SecretStr
@@ -78,6 +80,7 @@ class _MetaAppSettings(BaseModel):
 
 
 class MessengerSettings(_MetaAppSettings):
+    model_config = SETTINGS_CONFIG
     page_id: str
     # Meta stops showing a Page's inbox, and its sends, above 40 messages a second.
     messages_per_second: float = 40.0
@@ -86,6 +89,8 @@ class MessengerSettings(_MetaAppSettings):
 class InstagramSettings(_MetaAppSettings):
     """Instagram Messaging through the Messenger Platform: the professional account is
     linked to a Facebook Page, and `page_access_token` is that Page's token."""
+
+    model_config = SETTINGS_CONFIG
 
     account_id: str  # the Instagram professional account id (entry.id, recipient.id)
     # Well under the Send API's 300 calls a second per account; Meta also stops an

@@ -127,3 +127,13 @@ def _value(raw: str) -> Any:
         except json.JSONDecodeError:
             return raw
     return raw
+
+
+def check_channels_file(path: Path) -> list[str]:
+    """Every mistake as "file:line: field: message"; [] when the file is fine (the
+    environment's overrides are left out: this checks the file as written)."""
+    try:
+        load_channels(path, environ={})
+    except ChannelsError as error:
+        return [str(issue) for issue in error.issues]
+    return []

@@ -22,7 +22,6 @@ import phonenumbers
 from pydantic import (
     AliasChoices,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -32,6 +31,7 @@ from pydantic import (
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
 from relaydesk.channels.base import (
+    SETTINGS_CONFIG,
     Attachment,
     AttachmentKind,
     CustomerMessage,
@@ -99,7 +99,7 @@ ERROR_DESCRIPTIONS = {
 
 class SmsSettings(BaseModel):
     # a misconfigured token must not reach the logs through the validation error
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = SETTINGS_CONFIG
 
     account_sid: str  # "AC..."
     auth_token: SecretStr

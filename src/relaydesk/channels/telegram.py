@@ -15,9 +15,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from relaydesk.channels.base import (
+    SETTINGS_CONFIG,
     Attachment,
     AttachmentKind,
     Button,
@@ -55,7 +56,7 @@ _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 class TelegramSettings(BaseModel):
     # a misconfigured token must not reach the logs through the validation error
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = SETTINGS_CONFIG
 
     bot_token: SecretStr  # "123456789:AA...", from @BotFather
     secret_token: SecretStr  # the setWebhook secret_token

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from relaydesk.channels import meta
 from relaydesk.channels.base import (
+    SETTINGS_CONFIG,
     Attachment,
     AttachmentKind,
     Button,
@@ -102,6 +103,7 @@ def _param(params: Sequence[str], number: int) -> str | None:
 
 
 class WhatsAppSettings(BaseModel):
+    model_config = SETTINGS_CONFIG
     app_secret: SecretStr
     verify_token: SecretStr
     access_token: SecretStr

@@ -4,10 +4,18 @@
  * resolve or hand back. Plain browser JavaScript, no build step.
  *
  * Data comes from the agent API (relaydesk/api/agent.py); live changes arrive on the desk
- * websocket, whose frames are {type: "message" | "conversation_status" | "queue_changed" |
- * "agent_presence" | "offer" | "offer_withdrawn" | "nudge", ...payload}. The REST answers
- * are the truth: a frame only tells the desk what to re-read, except messages, which are
- * appended by seq (never shown twice), and offers and nudges, which carry their countdowns.
+ * websocket, whose frames are {type: "message" | "message_status" | "conversation_status" |
+ * "queue_changed" | "agent_presence" | "offer" | "offer_withdrawn" | "nudge", ...payload}.
+ * The REST answers are the truth: a frame only tells the desk what to re-read, except
+ * messages, which are appended by seq (never shown twice), delivery statuses, which only
+ * move a message forward (queued, sent, delivered, read; or failed), and offers and nudges,
+ * which carry their countdowns.
+ *
+ * Channels: each conversation and message says its channel (WhatsApp, SMS, e-mail...). A
+ * reply the channel will not carry now (WhatsApp's 24 hours) answers 409 outside_window
+ * with the approved templates to send instead. The contact panel shows how we know the
+ * customer, their timeline across channels, suggested matches (send a code, merge) and
+ * merges (undo).
  */
 (() => {
   "use strict";
@@ -48,6 +56,46 @@
       : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
   const parseTime = (iso) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso || "") ? iso : `${iso}Z`);
   const clock = (iso) => parseTime(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const CHANNEL_LABEL = {
+    webchat: "Webchat",
+    whatsapp: "WhatsApp",
+    messenger: "Messenger",
+    instagram: "Instagram",
+    telegram: "Telegram",
+    sms: "SMS",
+    email: "E-mail",
+  };
+  const channelLabel = (channel) => CHANNEL_LABEL[channel] || capitalise(words(channel)) || "Unknown channel";
+  const channelBadge = (channel, testid, extra = {}) =>
+    el("span", {
+      class: `channel channel-${channel || "unknown"}`,
+      "data-testid": testid,
+      "data-channel": channel || "",
+      text: channelLabel(channel),
+      ...extra,
+    });
+  const IDENTITY_LABEL = {
+    phone: "Phone",
+    email: "E-mail",
+    messenger: "Messenger",
+    instagram: "Instagram",
+    telegram: "Telegram",
+    web_visitor: "Web chat visitor",
+  };
+  const VERIFIED_LABEL = {
+    provider: "Vouched for by the provider",
+    code: "Proven with a one-time code",
+    agent: "Linked by an agent",
+  };
+  const MERGE_METHOD = { agent: "by an agent", code: "the customer proved it with a code" };
+  const dayTime = (iso) =>
+    parseTime(iso).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const fileSize = (bytes) => {
+    const n = Number(bytes);
+    if (!Number.isFinite(n) || n < 0) return "";
+    if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
+    return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  };
   const duration = (seconds) => {
     const s = Math.max(0, Math.round(seconds));
     if (s < 60) return `${s}s`;
@@ -74,6 +122,8 @@
     nudges: new Map(), // conversation_id -> when it goes back to the queue (ms) unless I reply
     presence: "online", // mine, as the server last said
     teamsSeen: new Set(), // team keys seen in queues and frames: transfer targets
+    statuses: new Map(), // seq -> {delivery, delivery_error} heard before the message itself
+    shownChannel: null, // the open conversation's channel the transcript's badges compare with
   };
 
   try {
@@ -85,11 +135,12 @@
   // ---------------------------------------------------------------- API
 
   class ApiError extends Error {
-    constructor(status, code, message, field) {
+    constructor(status, code, message, field, details) {
       super(message);
       this.status = status;
       this.code = code;
       this.field = field;
+      this.details = details || null; // more to act on: the templates an outside_window offers
     }
   }
 
@@ -121,6 +172,7 @@
         error.code || "http_error",
         error.message || `The server answered ${response.status}.`,
         error.field || null,
+        error.details || null,
       );
       if (response.status === 401 && path !== "/api/agent/login") signedOut("Your session ended. Please sign in again.");
       throw failure;
@@ -140,6 +192,14 @@
   };
   const hideBanner = () => {
     $("banner").hidden = true;
+  };
+  /** Says something to screen readers without showing it (delivery failures and the like). */
+  const announce = (text) => {
+    const node = $("announce");
+    node.textContent = "";
+    window.setTimeout(() => {
+      node.textContent = text;
+    }, 50);
   };
   const explain = (error) => {
     if (!(error instanceof ApiError)) return String(error && error.message ? error.message : error);
