@@ -365,6 +365,7 @@
               : offered === "other"
                 ? el("span", { class: "offer-mark", "data-testid": "desk-case-offered", text: "Offered to a colleague" })
                 : null,
+            channelBadge(item.channel, "desk-case-channel"),
             priorityPill(item.priority),
             el("span", { class: "tag", text: capitalise(item.team || "general") }),
             el("span", { class: "tag", text: `#${item.position} in line` }),
@@ -406,6 +407,7 @@
           ]),
           summary ? el("div", { class: "case-summary", text: summary }) : null,
           el("div", { class: "case-tags" }, [
+            channelBadge(item.channel, "desk-case-channel"),
             priorityPill(item.priority),
             el("span", { class: "tag", text: capitalise(item.team || "general") }),
           ]),
@@ -560,7 +562,7 @@
         el("div", { class: "case-tags" }, [
           priorityPill(frame.priority || brief.priority),
           el("span", { class: "tag", "data-testid": "desk-offer-team", text: capitalise(frame.team || brief.team || "general") }),
-          frame.channel ? el("span", { class: "tag", "data-testid": "desk-offer-channel", text: capitalise(words(frame.channel)) }) : null,
+          frame.channel ? channelBadge(frame.channel, "desk-offer-channel") : null,
           frame.lang ? el("span", { class: "tag", text: frame.lang.toUpperCase() }) : null,
         ]),
         el("div", { class: "offer-actions" }, [decline, accept]),
@@ -773,19 +775,26 @@
     if (changed) {
       state.messages.clear();
       state.nodes.clear();
+      state.statuses.clear();
       $("transcript").replaceChildren();
       $("reply").value = "";
       onReplyInput();
       closeTransfer();
+      closeWindow();
       $("note-input").value = "";
       noteError("");
+      resetContact();
     }
     $("no-selection").hidden = true;
     $("conv").hidden = false;
-    for (const message of detail.messages || []) addMessage(message);
+    for (const message of detail.messages || []) {
+      if (state.messages.has(message.seq)) applyDelivery(message.seq, message);
+      else addMessage(message);
+    }
     renderHead();
     renderBrief(detail);
     renderNotes();
+    showContact(detail);
     scrollTranscript(true);
   };
 
@@ -793,13 +802,14 @@
 
   const renderHead = () => {
     const d = state.detail;
+    if ((d.channel || null) !== state.shownChannel) syncMessageChannels();
     $("conv-name").textContent = customerName(d.conversation_id, d.contact && d.contact.name);
     const meta = $("conv-meta");
     meta.replaceChildren(
       el("span", { class: `pill status-${d.status}`, "data-testid": "desk-conv-status", text: STATUS_LABEL[d.status] || d.status }),
       priorityPill(d.priority),
+      channelBadge(d.channel, "desk-conv-channel", { title: `The customer writes on ${channelLabel(d.channel)}` }),
       el("span", { class: "tag", text: capitalise(d.team || "no team") }),
-      el("span", { class: "tag", text: capitalise(d.channel || "") }),
       d.lang ? el("span", { class: "tag", text: d.lang.toUpperCase() }) : null,
       el("span", { class: "muted small mono", text: d.conversation_id.slice(0, 8) }),
     );
@@ -842,6 +852,93 @@
     return "";
   };
 
+  // ---------------------------------------------------------------- delivery, channels, attachments
+
+  const DELIVERY = {
+    queued: { icon: null, label: "Queued", hint: "Waiting to be sent to the provider" },
+    sent: { icon: "✓", label: "Sent", hint: "The provider took it" },
+    delivered: { icon: "✓✓", label: "Delivered", hint: "It reached the customer's device" },
+    read: { icon: "✓✓", label: "Read", hint: "The customer has read it" },
+  };
+  const DELIVERY_RANK = { queued: 0, sent: 1, delivered: 2, read: 3 };
+
+  /** The server's rule: a message only moves forward (a late "delivered" never undoes
+   * "read"); "failed" stands unless the provider says later that it arrived after all. */
+  const moves = (current, incoming) => {
+    if (!incoming) return false;
+    if (incoming === "failed") return current !== "delivered" && current !== "read";
+    if (!current || current === "failed") return true;
+    return (DELIVERY_RANK[incoming] ?? -1) > (DELIVERY_RANK[current] ?? -1);
+  };
+
+  /** The delivery line under one of our messages: ticks and a word, or why it failed. */
+  const renderDelivery = (box, message) => {
+    const status = message.delivery;
+    box.dataset.delivery = status || "";
+    box.hidden = !status;
+    if (!status) {
+      box.replaceChildren();
+      return;
+    }
+    if (status === "failed") {
+      box.replaceChildren(
+        el("span", { class: "tick tick-failed", "aria-hidden": "true", text: "⚠" }),
+        el("span", {
+          class: "delivery-error",
+          "data-testid": "desk-delivery-error",
+          text: `Not delivered: ${message.delivery_error || "the provider gave no reason"}`,
+        }),
+      );
+      return;
+    }
+    const shown = DELIVERY[status] || { icon: null, label: capitalise(words(status)), hint: "" };
+    box.replaceChildren(
+      shown.icon
+        ? el("span", { class: "tick", "aria-hidden": "true", text: shown.icon })
+        : el("span", { class: "tick-clock", "aria-hidden": "true" }),
+      el("span", { class: "delivery-label", title: shown.hint || null, text: shown.label }),
+    );
+  };
+
+  const deliveryBox = (message) => {
+    const box = el("div", { class: "msg-status", "data-testid": "desk-delivery" });
+    renderDelivery(box, message);
+    return box;
+  };
+
+  const attachmentsNode = (attachments) => {
+    if (!attachments || !attachments.length) return null;
+    return el(
+      "ul",
+      { class: "attachments", "aria-label": "Attachments", "data-testid": "desk-attachments" },
+      attachments.map((a) =>
+        el("li", { class: "attachment", "data-testid": "desk-attachment", "data-kind": a.kind || "file" }, [
+          el("span", { class: "attachment-kind", text: capitalise(words(a.kind || "file")) }),
+          el("span", { class: "attachment-name", text: a.filename || a.mime_type || "no file name" }),
+          a.size !== null && a.size !== undefined ? el("span", { class: "attachment-size", text: fileSize(a.size) }) : null,
+        ]),
+      ),
+    );
+  };
+
+  /** A message's own channel, shown when it is not the conversation's (they moved). */
+  const messageChannel = (message) => {
+    const current = state.detail && state.detail.channel;
+    return channelBadge(message.channel, "desk-message-channel", {
+      title: `${message.sender === "customer" ? "Written" : "Sent"} on ${channelLabel(message.channel)}`,
+      hidden: !message.channel || message.channel === current,
+    });
+  };
+
+  /** The conversation moved to another channel: badge the messages of the others. */
+  const syncMessageChannels = () => {
+    const current = state.detail && state.detail.channel;
+    state.shownChannel = current || null;
+    for (const badge of $("transcript").querySelectorAll("[data-testid=desk-message-channel]")) {
+      badge.hidden = !badge.dataset.channel || badge.dataset.channel === current;
+    }
+  };
+
   const messageNode = (message, pending) => {
     const node = el("div", {
       class: "msg",
@@ -849,18 +946,27 @@
       "data-sender": message.sender,
       "data-seq": pending ? null : message.seq,
       "data-state": pending ? "sending" : null,
+      "data-channel": message.channel || null,
+      "data-delivery": message.delivery || null,
     });
+    const ours = message.sender !== "customer" && !pending;
     if (message.sender === "system") {
       node.append(el("div", { class: "bubble", text: message.text }));
+      const foot = el("div", { class: "msg-foot" }, [message.channel ? messageChannel(message) : null, deliveryBox(message)]);
+      node.append(foot);
       return node;
     }
     node.append(
       el("div", { class: "msg-head" }, [
         el("span", { class: "msg-who", text: senderName(message) }),
+        message.channel ? messageChannel(message) : null,
         el("time", { datetime: message.created_at || "", text: pending ? "sending…" : clock(message.created_at) }),
       ]),
       el("div", { class: "bubble", text: message.text }),
     );
+    const files = attachmentsNode(message.attachments);
+    if (files) node.append(files);
+    if (ours) node.append(el("div", { class: "msg-foot" }, [deliveryBox(message)]));
     if (message.masked && message.masked.length) {
       node.append(el("div", { class: "masked-note", text: `Hidden for safety: ${message.masked.map(words).join(", ")}` }));
     }
@@ -869,6 +975,11 @@
 
   const addMessage = (message) => {
     if (typeof message.seq !== "number" || state.messages.has(message.seq)) return;
+    const heard = state.statuses.get(message.seq);
+    if (heard) {
+      state.statuses.delete(message.seq);
+      if (moves(message.delivery, heard.delivery)) message = { ...message, ...heard };
+    }
     const stick = nearBottom();
     state.messages.set(message.seq, message);
     const node = messageNode(message, false);
@@ -884,6 +995,28 @@
       if (pending) pending.remove();
     }
     scrollTranscript(stick);
+  };
+
+  /** A delivery status for a message of the open conversation (from a frame or a re-read). */
+  const applyDelivery = (seq, update) => {
+    const known = state.messages.get(seq);
+    if (!known) {
+      const heard = state.statuses.get(seq);
+      if (!heard || moves(heard.delivery, update.delivery)) {
+        state.statuses.set(seq, { delivery: update.delivery, delivery_error: update.delivery_error || null });
+      }
+      return;
+    }
+    const error = update.delivery_error || null;
+    if (!moves(known.delivery, update.delivery)) return;
+    if (known.delivery === update.delivery && (known.delivery_error || null) === error) return;
+    known.delivery = update.delivery;
+    known.delivery_error = update.delivery === "failed" ? error : null;
+    const node = state.nodes.get(seq);
+    const box = node && node.querySelector(".msg-status");
+    if (box) renderDelivery(box, known);
+    if (node) node.dataset.delivery = known.delivery;
+    if (known.delivery === "failed") announce(`A message was not delivered: ${error || "the provider gave no reason"}.`);
   };
 
   const nearBottom = () => {
@@ -997,7 +1130,7 @@
           ["Name", customer.name || (detail.contact && detail.contact.name) || "Not given"],
           ["Tier", tier ? el("span", { class: `tier tier-${tier}`, text: tier.toUpperCase() }) : null],
           ["Language", customer.lang === "id" ? "Bahasa Indonesia" : customer.lang === "en" ? "English" : customer.lang],
-          ["Channel", capitalise(brief.channel || detail.channel)],
+          ["Channel", channelLabel(brief.channel || detail.channel)],
           ["Intent", brief.intent ? words(brief.intent) : null],
           ["Topic", brief.topic],
           ["Frustration", brief.sentiment ? frustrationMeter(brief.sentiment.frustration) : null],
