@@ -24,6 +24,16 @@ def say(page: Any, text: str) -> None:
     box.press("Enter")
 
 
+def ask_for_code(page: Any, value: str) -> None:
+    """The widget's "Link WhatsApp, SMS or e-mail": open the form (if closed), type the
+    phone or address, and send it with Enter."""
+    if page.locator("[data-testid=rd-link-form]").is_hidden():
+        page.locator("[data-testid=rd-link]").click()
+    box = page.locator("[data-testid=rd-link-value]")
+    box.fill(value)
+    box.press("Enter")
+
+
 def chat(page: Any, sender: str, *, stored: bool = False) -> Any:
     """The widget's messages from one sender; `stored`: only those the server numbered."""
     return page.locator(

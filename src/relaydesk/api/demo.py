@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,15 +30,16 @@ _SECRET_QUERY = re.compile(r"(access_token=)[^&]+|(/bot\d+:)[^/]+")
 
 @dataclass
 class Recorder:
-    """What the outbound side sent, newest last (the demo keeps the last 500)."""
+    """What the outbound side sent, newest last (the demo keeps the last 20,000)."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def record(self, channel: str, **request: Any) -> int:
         number = next(self._ids)
-        self.sent.append({"id": number, "channel": channel, **request})
-        del self.sent[:-500]
+        # `at` (epoch seconds) lets `relaydesk bench ingest` time a reply's arrival.
+        self.sent.append({"id": number, "channel": channel, "at": time.time(), **request})
+        del self.sent[:-20000]
         return number
 
 

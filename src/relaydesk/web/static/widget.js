@@ -49,6 +49,19 @@
       endYes: "Yes, end chat",
       endNo: "Keep waiting",
       ended: "You ended the chat. Write again any time.",
+      link: "Link WhatsApp, SMS or e-mail",
+      linkLabel: "Your phone number or e-mail address",
+      linkHint:
+        "We'll send a code to it: by WhatsApp (else SMS) for a phone, by e-mail for an address. Type the code here in the chat.",
+      linkPlaceholder: "+62 812… or name@example.com",
+      linkSend: "Send code",
+      linkSending: "Sending…",
+      linkCancel: "Cancel",
+      linkEmpty: "Phone number or e-mail: please type one.",
+      linkInvalid: "Phone number or e-mail: that is not a phone number or e-mail address we can use.",
+      linkTooOften: "You have asked for too many codes in this chat. Please try again later.",
+      linkOffline: "We could not reach the server. Check your connection and try again.",
+      linkFailed: "The code was not sent: {message}",
       placeholder: "Write a message…",
       inputLabel: "Your message",
       send: "Send message",
@@ -89,6 +102,19 @@
       endYes: "Ya, akhiri",
       endNo: "Tetap menunggu",
       ended: "Anda mengakhiri chat. Silakan tulis lagi kapan saja.",
+      link: "Hubungkan WhatsApp, SMS, atau e-mail",
+      linkLabel: "Nomor telepon atau alamat e-mail Anda",
+      linkHint:
+        "Kami kirim kode ke sana: lewat WhatsApp (atau SMS) untuk nomor telepon, lewat e-mail untuk alamat e-mail. Ketik kodenya di chat ini.",
+      linkPlaceholder: "+62 812… atau nama@contoh.com",
+      linkSend: "Kirim kode",
+      linkSending: "Mengirim…",
+      linkCancel: "Batal",
+      linkEmpty: "Nomor telepon atau e-mail: mohon diisi.",
+      linkInvalid: "Nomor telepon atau e-mail: itu bukan nomor telepon atau alamat e-mail yang bisa kami pakai.",
+      linkTooOften: "Anda sudah terlalu sering meminta kode di chat ini. Silakan coba lagi nanti.",
+      linkOffline: "Server tidak bisa dihubungi. Periksa koneksi Anda lalu coba lagi.",
+      linkFailed: "Kode belum terkirim: {message}",
       placeholder: "Tulis pesan…",
       inputLabel: "Pesan Anda",
       send: "Kirim pesan",
@@ -186,7 +212,7 @@
       display: flex; flex-direction: column; align-items: flex-end; gap: 12px;
     }
     button { font: inherit; cursor: pointer; }
-    button:focus-visible, textarea:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+    button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
     .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
       clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 
@@ -253,6 +279,31 @@
     .confirm-no { border: 1px solid #e2e8f0; background: #fff; color: var(--ink); }
     .confirm-yes { border: 1px solid var(--danger); background: var(--danger); color: #fff; }
     .confirm-yes:disabled { opacity: .6; cursor: default; }
+    .linker[hidden] { display: none; }
+    .linker {
+      border-top: 1px solid var(--line); background: #f8fafc; padding: 10px 14px;
+      font-size: 13px; display: flex; flex-direction: column; gap: 6px;
+    }
+    .linker label { font-weight: 600; }
+    .linker .hint { margin: 0; color: var(--muted); font-size: 12px; }
+    .linker input {
+      width: 100%; border: 1px solid var(--line); border-radius: 10px; padding: 8px 11px;
+      font: inherit; color: inherit; background: #fff;
+    }
+    .linker input:focus { border-color: var(--accent); outline: none; box-shadow: 0 0 0 3px rgba(15, 118, 110, .15); }
+    .linker input[aria-invalid="true"] { border-color: var(--danger); }
+    .link-error { margin: 0; color: var(--danger); font-size: 12.5px; }
+    .link-error:empty { display: none; }
+    .link-actions { display: flex; justify-content: flex-end; gap: 8px; }
+    .link-actions button { border-radius: 8px; padding: 6px 12px; font-size: 12.5px; font-weight: 600; }
+    .link-cancel { border: 1px solid var(--line); background: #fff; color: var(--ink); }
+    .link-send { border: 1px solid var(--accent); background: var(--accent); color: #fff; }
+    .link-send:disabled { opacity: .6; cursor: default; }
+    .link-open { border: 0; background: none; padding: 0; color: var(--muted); font-size: 11px;
+      text-decoration: underline; text-underline-offset: 2px; }
+    .link-open:hover, .link-open[aria-expanded="true"] { color: var(--accent); }
+    .link-open[hidden] { display: none; }
+    .foot-end { display: flex; gap: 10px; margin-left: auto; }
     .ended { color: var(--muted); font-size: 12.5px; text-align: center; margin: 10px 12px 2px; }
 
     .scroller { flex: 1; overflow-y: auto; padding: 16px 14px 12px; background: #f8fafc; }
@@ -395,6 +446,52 @@
     },
     [el("p", { id: "rd-confirm-text", text: T.endAsk }), el("div", { class: "confirm-actions" }, [ui.endNo, ui.endYes])],
   );
+  // Linking another channel: a one-time code sent there, typed back in this chat.
+  ui.linkOpen = el("button", {
+    class: "link-open",
+    type: "button",
+    "data-testid": "rd-link",
+    "aria-controls": "rd-link-form",
+    "aria-expanded": "false",
+    text: T.link,
+  });
+  ui.linkInput = el("input", {
+    id: "rd-link-value",
+    type: "text",
+    maxlength: "320",
+    autocomplete: "off",
+    autocapitalize: "off",
+    spellcheck: "false",
+    placeholder: T.linkPlaceholder,
+    "aria-describedby": "rd-link-hint rd-link-error",
+    "data-testid": "rd-link-value",
+  });
+  ui.linkError = el("p", {
+    class: "link-error",
+    id: "rd-link-error",
+    role: "alert",
+    "data-testid": "rd-link-error",
+  });
+  ui.linkCancel = el("button", { class: "link-cancel", type: "button", "data-testid": "rd-link-cancel", text: T.linkCancel });
+  ui.linkSend = el("button", { class: "link-send", type: "submit", "data-testid": "rd-link-send", text: T.linkSend });
+  ui.linker = el(
+    "form",
+    {
+      class: "linker",
+      id: "rd-link-form",
+      "aria-label": T.link,
+      hidden: true,
+      novalidate: true,
+      "data-testid": "rd-link-form",
+    },
+    [
+      el("label", { for: "rd-link-value", text: T.linkLabel }),
+      ui.linkInput,
+      el("p", { class: "hint", id: "rd-link-hint", text: T.linkHint }),
+      ui.linkError,
+      el("div", { class: "link-actions" }, [ui.linkCancel, ui.linkSend]),
+    ],
+  );
   ui.ended = el("p", { class: "ended", role: "status", hidden: true, "data-testid": "rd-ended", text: T.ended });
   ui.close = el("button", {
     class: "icon-btn",
@@ -446,8 +543,8 @@
     ui.error,
     el("div", { class: "row" }, [ui.input, ui.send]),
     el("div", { class: "foot" }, [
-      el("span", { class: "brand", text: "relaydesk" }),
-      ui.counter,
+      ui.linkOpen,
+      el("span", { class: "foot-end" }, [ui.counter, el("span", { class: "brand", text: "relaydesk" })]),
     ]),
   ]);
   ui.panel = el(
@@ -460,6 +557,7 @@
       ]),
       ui.scroller,
       ui.confirm,
+      ui.linker,
       ui.form,
     ],
   );
@@ -481,6 +579,7 @@
     started: false,
     wantPerson: false,
     leaving: false, // the leave request is in flight
+    linking: false, // a code request is in flight
     left: false, // this visitor ended the chat while waiting
     open: false,
     connection: "connecting",
@@ -1046,6 +1145,7 @@
   // ---------------------------------------------------------------- ending the wait
 
   const openConfirm = () => {
+    closeLink();
     ui.confirm.hidden = false;
     ui.end.setAttribute("aria-expanded", "true");
     ui.endNo.focus();
@@ -1081,6 +1181,91 @@
     ui.end.focus();
   });
   ui.endYes.addEventListener("click", leave);
+
+  // ---------------------------------------------------------------- linking another channel
+
+  /** `invalid`: the value itself is at fault (not, say, asking too often). */
+  const setLinkError = (text, { invalid = false } = {}) => {
+    ui.linkError.textContent = text || "";
+    if (text && invalid) ui.linkInput.setAttribute("aria-invalid", "true");
+    else ui.linkInput.removeAttribute("aria-invalid");
+  };
+
+  const openLink = () => {
+    closeConfirm();
+    ui.linker.hidden = false;
+    ui.linkOpen.setAttribute("aria-expanded", "true");
+    ui.linkInput.focus();
+  };
+
+  const closeLink = () => {
+    ui.linker.hidden = true;
+    ui.linkOpen.setAttribute("aria-expanded", "false");
+    setLinkError("");
+  };
+
+  /** In words, what went wrong asking for a code: the field for a 422, "too often" for 409. */
+  const linkProblem = (error) => {
+    if (!error.status) return T.linkOffline;
+    if (error.status === 422 && (error.field === "value" || !error.field)) return T.linkInvalid;
+    if (error.status === 409 || error.status === 429) return T.linkTooOften;
+    return fill(T.linkFailed, { message: error.message });
+  };
+
+  const requestCode = async () => {
+    if (state.linking) return;
+    const value = ui.linkInput.value.trim();
+    if (!value) {
+      setLinkError(T.linkEmpty, { invalid: true });
+      ui.linkInput.focus();
+      return;
+    }
+    state.linking = true;
+    ui.linkSend.disabled = true;
+    ui.linkSend.textContent = T.linkSending;
+    ui.linker.setAttribute("aria-busy", "true");
+    setLinkError("");
+    try {
+      if (!state.token) {
+        begin();
+        await startSession();
+      }
+      if (!state.token) throw new Error(T.linkOffline);
+      await api("POST", "/api/webchat/verify", { value });
+      // The server's own message in the chat says where the code went and what to do.
+      ui.linkInput.value = "";
+      closeLink();
+      ui.input.focus();
+      if (transport.polling) poll();
+    } catch (error) {
+      setLinkError(linkProblem(error), { invalid: error.status === 422 });
+      ui.linkInput.focus();
+    } finally {
+      state.linking = false;
+      ui.linkSend.disabled = false;
+      ui.linkSend.textContent = T.linkSend;
+      ui.linker.removeAttribute("aria-busy");
+    }
+  };
+
+  ui.linkOpen.addEventListener("click", () => {
+    if (ui.linker.hidden) openLink();
+    else {
+      closeLink();
+      ui.linkOpen.focus();
+    }
+  });
+  ui.linkCancel.addEventListener("click", () => {
+    closeLink();
+    ui.linkOpen.focus();
+  });
+  ui.linker.addEventListener("submit", (event) => {
+    event.preventDefault();
+    requestCode();
+  });
+  ui.linkInput.addEventListener("input", () => {
+    if (ui.linkError.textContent) setLinkError("");
+  });
 
   // ---------------------------------------------------------------- composer
 
@@ -1139,6 +1324,11 @@
     if (event.key === "Escape" && !ui.confirm.hidden) {
       closeConfirm();
       ui.end.focus();
+      return;
+    }
+    if (event.key === "Escape" && !ui.linker.hidden) {
+      closeLink();
+      ui.linkOpen.focus();
       return;
     }
     if (event.key === "Escape" && state.open) {
