@@ -120,3 +120,32 @@ def bench_routing(
         raise _fail("bench routing", exc) from None
     report["wall_s"] = round(time.perf_counter() - started, 2)
     _print_json(report)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    rate: Annotated[float, typer.Option(help="Offered messages a second (latency runs).")] = 50.0,
+    seconds: Annotated[float, typer.Option(help="Length of each run.")] = 10.0,
+    concurrency: Annotated[int, typer.Option(help="Senders in the throughput runs.")] = 16,
+    desk_cases: Annotated[int, typer.Option(help="Cases the desk agent holds.")] = 40,
+    database_url: Annotated[
+        str, typer.Option(help="An empty database to use; default a fresh SQLite file.")
+    ] = "",
+) -> None:
+    """The message pipeline against the physical limit (shared/REFERENCE.md): B0, the
+    webhook to the stored message, to the provider, and to a desk socket; JSON last."""
+    from relaydesk.sim.ingest_bench import IngestConfig, run_ingest_bench
+
+    if rate <= 0 or seconds <= 0 or concurrency < 1 or desk_cases < 1:
+        raise _fail("bench ingest", "rate and seconds must be positive, the counts at least 1")
+    config = IngestConfig(
+        rate=rate,
+        seconds=seconds,
+        concurrency=concurrency,
+        desk_cases=desk_cases,
+        database_url=database_url,
+    )
+    started = time.perf_counter()
+    report = run_ingest_bench(config, say=lambda line: typer.echo(line, err=True))
+    report["wall_s"] = round(time.perf_counter() - started, 2)
+    _print_json(report)

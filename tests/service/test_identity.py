@@ -406,10 +406,13 @@ async def test_an_agent_can_ask_for_a_code_and_learns_where_it_went(
 
 
 async def test_an_agent_merge_and_unmerge_restore_exactly(container: Container) -> None:
-    first = await from_phone(container, "whatsapp", "agent please", "wamid.1")
+    # The customer names their other number; the visitor's case waits in the same team.
+    first = await from_phone(
+        container, "whatsapp", "agent please, I also use +6281234500004", "wamid.1"
+    )
     await from_phone(container, "whatsapp", "hello", "wamid.2", phone="+6281234500004")
     visitor = await Visitor.start(container)
-    await visitor.says("hello")
+    await visitor.says("agent please")
     agent = await agent_for(container, first)
     a = await contact_of_phone(container)
     b = await contact_of_phone(container, "+6281234500004")
@@ -465,7 +468,9 @@ async def test_an_agent_merge_and_unmerge_restore_exactly(container: Container) 
 
 
 async def test_two_merges_of_one_contact_at_once_only_one_wins(container: Container) -> None:
-    case = await from_phone(container, "whatsapp", "agent please", "wamid.1")
+    case = await from_phone(
+        container, "whatsapp", "agent please: +6281234500004 +6281234500005", "wamid.1"
+    )
     await from_phone(container, "whatsapp", "hi", "wamid.2", phone="+6281234500004")
     await from_phone(container, "whatsapp", "hi", "wamid.3", phone="+6281234500005")
     agent = await agent_for(container, case)
@@ -543,3 +548,22 @@ async def open_brief(c: Container, conversation_id: str) -> dict[str, Any]:
         )
         handover = (await uow.session.execute(query)).scalar_one()
         return dict(handover.brief)
+
+
+async def test_an_agent_merges_only_contacts_they_may_read_or_their_customer_named(
+    container: Container,
+) -> None:
+    case = await from_phone(container, "whatsapp", "agent please", "wamid.1")
+    await from_phone(
+        container, "whatsapp", "my card was charged twice", "wamid.2", phone="+6281234500004"
+    )
+    agent = await agent_for(container, case)
+    mine = await contact_of_phone(container)
+    stranger = await contact_of_phone(container, "+6281234500004")
+    with pytest.raises(Forbidden):  # the stranger's history would show in the agent's case
+        await identity.merge(container, agent, stranger, mine)
+    with pytest.raises(Forbidden):
+        await identity.merge(container, agent, mine, stranger)
+    await from_phone(container, "whatsapp", "that other number +6281234500004 is mine", "wamid.3")
+    merged = await identity.merge(container, agent, stranger, mine)  # now a named match
+    assert merged["undoable"] is True

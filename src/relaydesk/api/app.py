@@ -43,6 +43,9 @@ class RedactTokens(logging.Filter):
 
 
 def install_log_redaction() -> None:
+    # httpx logs every request's URL at INFO: Messenger's access_token and Telegram's bot
+    # token ride in those URLs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from relaydesk.channels.base import ChannelError
 from relaydesk.channels.mail import MailSettings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ class _Inbox:
         raw = envelope.original_content or b""
         try:
             await self.deliver(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
+        except ChannelError as error:
+            # Mail that can never be read: refuse it for good, or the sender retries for days.
+            log.warning("refused mail from %s: %s", envelope.mail_from, error.message)
+            return f"554 5.6.0 {error.message}"[:500]
         except Exception:
             log.exception("delivering mail from %s failed; answered 451", envelope.mail_from)
             return TRY_LATER

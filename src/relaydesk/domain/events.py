@@ -34,6 +34,9 @@ class EventType(StrEnum):
     CHANNEL_SWITCHED = "channel_switched"  # the customer wrote from another channel
     WEBHOOK_IGNORED = "webhook_ignored"  # an echo, a reaction, a type we do not take
     DELIVERY_FAILED = "delivery_failed"  # the provider refused, or the retries ran out
+    # A provider's status for an id we have not recorded yet (its webhook beat our send's
+    # answer); applied when the send is recorded.
+    DELIVERY_STATUS_EARLY = "delivery_status_early"
     CONTACTS_MERGED = "contacts_merged"
     CONTACTS_UNMERGED = "contacts_unmerged"
     IDENTITY_CHALLENGED = "identity_challenged"  # a code sent to prove an identity

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from relaydesk.domain.conversation import Status
 from relaydesk.domain.events import EventType
+from relaydesk.service.bus import LiveEvent
+from relaydesk.service.conversations import conversation_summary, topics
 from relaydesk.service.errors import Unauthorized
 from relaydesk.service.uow import UnitOfWork
 from relaydesk.store.models import Contact, ContactIdentity, Conversation, Message
@@ -181,7 +183,11 @@ async def conversation_for(
     2. their open case with people on any channel: a customer who moves from web chat to
        WhatsApp while waiting keeps their place and their brief;
     3. their latest conversation on this channel (the bot reopens it); else a new one.
+
+    The contact's row is locked first (the lock order: contact, then conversation), so
+    two first messages at once cannot both start a conversation.
     """
+    await uow.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
     if thread:
         query = (
             select(Conversation)
@@ -232,8 +238,16 @@ def came_from(
             before=conversation.channel,
         )
         conversation.channel = channel
+        uow.publish_after_commit(  # the desk shows where replies go now
+            LiveEvent(
+                "conversation_status",
+                topics(conversation, content=False),
+                conversation_summary(conversation),
+            )
+        )
     if address is not None:
         conversation.address = address
-    subject = meta.get("subject")
+    # One line, whatever the customer's mail header held: it becomes our replies' Subject.
+    subject = " ".join(str(meta.get("subject") or "").split())[:500]
     if subject and not conversation.thread.get("subject"):
         conversation.thread = {**conversation.thread, "subject": subject}

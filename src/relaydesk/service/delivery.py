@@ -43,7 +43,8 @@ from relaydesk.service.followups import FollowUps
 from relaydesk.service.leadership import Leadership
 from relaydesk.service.outbox import OUTBOX_TOPIC
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.store.models import Conversation, Message, OutboxItem
+from relaydesk.service.validation import fit, storable_id
+from relaydesk.store.models import Conversation, Event, Message, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ MAX_ATTEMPTS = 8  # about 8 minutes of retries (2 s doubling, capped at 5 min)
 LEASE_S = 120.0  # a claimed row not recorded by then (a crash mid-send) is sent again
 BATCH = 100
 SEND_TIMEOUT_S = 20.0
+MAX_RECIPIENT_LIMITERS = 10_000
 LOCK_KEY = 0x6F7574626F78  # "outbox": the advisory lock naming the sender
 
 
@@ -72,9 +74,11 @@ class Limits:
         await account.acquire()
         if limit.per_recipient_per_second:
             key = (channel, recipient)
-            if key not in self._recipients:
-                self._recipients[key] = _limiter(limit.per_recipient_per_second)
-            await self._recipients[key].acquire()
+            limiter = self._recipients.pop(key, None) or _limiter(limit.per_recipient_per_second)
+            self._recipients[key] = limiter  # most recently used last
+            while len(self._recipients) > MAX_RECIPIENT_LIMITERS:  # forget the quietest
+                del self._recipients[next(iter(self._recipients))]
+            await limiter.acquire()
 
 
 def _limiter(per_second: float) -> AsyncLimiter:
@@ -125,11 +129,29 @@ class OutboxSender:
 
         async def in_order(items: list[OutboxItem]) -> None:
             async with self.parallel:
-                for item in items:  # one customer's messages leave in the order written
-                    await self._send(item)
+                for number, item in enumerate(items):
+                    if not await self._send_safely(item):
+                        # One customer's messages leave in the order written: the rest
+                        # wait for this one's retry.
+                        await self._release(items[number + 1 :])
+                        return
 
         await asyncio.gather(*(in_order(items) for items in by_recipient.values()))
         return len(claimed)
+
+    async def _send_safely(self, item: OutboxItem) -> bool:
+        """True when sent. Whatever goes wrong is recorded on the row (with the retry
+        budget), never left to lapse into an endless re-send."""
+        try:
+            return await self._send(item)
+        except Exception as error:
+            log.exception("sending outbox row %s failed", item.id)
+            failure = SendResult(
+                False, error=f"internal error: {type(error).__name__}", retryable=True
+            )
+            with contextlib.suppress(Exception):
+                await self._record(item, failure, None)
+            return False
 
     async def _claim(self) -> list[OutboxItem]:
         async with self.c.uow() as uow:
@@ -144,7 +166,8 @@ class OutboxSender:
             )
             if uow.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            items = list((await uow.session.execute(query)).scalars())
+            due = list((await uow.session.execute(query)).scalars())
+            items = await _first_in_line(uow, due)
             for item in items:
                 item.status = "sending"
                 item.attempts += 1
@@ -152,31 +175,56 @@ class OutboxSender:
             await uow.commit()
         return items
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _release(self, items: list[OutboxItem]) -> None:
+        """Claimed but not tried (an earlier message to the same customer failed): due
+        again at once, their attempt not counted."""
+        if not items:
+            return
+        async with self.c.uow() as uow:
+            for item in items:
+                row = await uow.session.get(OutboxItem, item.id, with_for_update=True)
+                if row is not None and row.status == "sending":
+                    row.status, row.attempts, row.next_attempt_at = (
+                        "pending",
+                        row.attempts - 1,
+                        uow.now,
+                    )
+            await uow.commit()
+
+    async def _send(self, item: OutboxItem) -> bool:
         adapter = self.c.channels.get(item.channel)
         if adapter is None:
             result = SendResult(False, error=f"the {item.channel} channel is not configured")
             await self._record(item, result, None)
-            return
+            return False
+        if item.attempts > MAX_ATTEMPTS:  # crashed mid-send each time: give up, say so
+            result = SendResult(False, error=f"gave up after {item.attempts - 1} attempts")
+            await self._record(item, result, None)
+            return False
         async with self.c.reader() as uow:
             message = await uow.session.get(Message, item.message_id)
             assert message is not None
             conversation = await uow.session.get(Conversation, message.conversation_id)
             assert conversation is not None
-            window = await reply_window(
-                uow, adapter, conversation, by_agent=item.payload["by_agent"]
-            )
+            last = await last_customer_message_at(uow, conversation, channel=item.channel)
+            window = adapter.window(last, uow.now, by_agent=item.payload["by_agent"])
             thread = await _mail_thread(uow, conversation) if item.channel == Channel.EMAIL else {}
         template = item.payload.get("template")
         if not window.allowed and template is None:
             await self._record(item, SendResult(False, error=window.reason), None)
-            return
+            return False
         outbound = _outbound(item, window, thread)
         if item.channel == Channel.EMAIL:
             outbound = await self._mail_id(outbound, item)
         await self.limits.wait(item.channel, item.recipient, adapter.rate_limit)
-        result = await self._call(adapter, outbound, automated=item.payload.get("automated", False))
-        await self._record(item, result, outbound)
+        result, parts_sent = await self._call(
+            adapter,
+            outbound,
+            automated=item.payload.get("automated", False),
+            skip=int(item.payload.get("parts_sent", 0)),
+        )
+        await self._record(item, result, outbound, parts_sent=parts_sent)
+        return result.ok
 
     async def _mail_id(self, outbound: OutboundMessage, item: OutboxItem) -> OutboundMessage:
         """Our Message-ID is chosen once (and kept on the message) so that a retry
@@ -190,22 +238,28 @@ class OutboxSender:
             return replace(outbound, message_id=message.external_id)
 
     async def _call(
-        self, adapter: Adapter, outbound: OutboundMessage, *, automated: bool
-    ) -> SendResult:
+        self, adapter: Adapter, outbound: OutboundMessage, *, automated: bool, skip: int = 0
+    ) -> tuple[SendResult, int]:
+        """Send; with how many parts of a split reply have gone so far (a retry resumes
+        after them rather than repeating them)."""
         if adapter.channel == Channel.EMAIL:
             assert isinstance(adapter, MailAdapter)
             mail = adapter.build_mail(outbound, now=self.c.clock.now(), automated=automated)
-            return await send_mail(adapter.settings, mail)
+            return await send_mail(adapter.settings, mail), 0
         # A long reply goes as several messages where the channel cuts text (SMS, Telegram).
         split = getattr(adapter, "parts", None)
         parts = split(outbound) if split is not None else (outbound,)
         first: str | None = None
-        for part in parts:
+        for number, part in enumerate(parts):
+            if number < skip:
+                continue
+            if number > skip:
+                await self.limits.wait(adapter.channel, outbound.to, adapter.rate_limit)
             result = await self._post(adapter, part)
             if not result.ok:
-                return result
+                return result, number
             first = first or result.external_id
-        return SendResult(True, external_id=first)
+        return SendResult(True, external_id=first), len(parts)
 
     async def _post(self, adapter: Adapter, outbound: OutboundMessage) -> SendResult:
         call = adapter.build_send(outbound)
@@ -220,12 +274,20 @@ class OutboxSender:
         return adapter.read_response(response.status_code, response.headers, response.content)
 
     async def _record(
-        self, item: OutboxItem, result: SendResult, outbound: OutboundMessage | None
+        self,
+        item: OutboxItem,
+        result: SendResult,
+        outbound: OutboundMessage | None,
+        *,
+        parts_sent: int = 0,
     ) -> None:
+        result = replace(result, error=fit(result.error, 500))
         async with self.c.uow() as uow:
             row = await uow.session.get(OutboxItem, item.id, with_for_update=True)
             message = await uow.session.get(Message, item.message_id, with_for_update=True)
             assert row is not None and message is not None
+            if parts_sent and not result.ok:
+                row.payload = {**row.payload, "parts_sent": parts_sent}
             conversation = await uow.session.get(Conversation, message.conversation_id)
             assert conversation is not None
             if row.payload.get("secret") and (
@@ -235,8 +297,9 @@ class OutboxSender:
             if result.ok:
                 row.status, row.sent_at, row.last_error = "sent", uow.now, None
                 if message.external_id is None and result.external_id:
-                    message.external_id = result.external_id
+                    message.external_id = storable_id(result.external_id)
                 _advance(message, "sent", uow.now, None)
+                await _early_statuses(uow, row.channel, message)
             elif result.retryable and row.attempts < MAX_ATTEMPTS:
                 row.status, row.last_error = "pending", result.error
                 delay = backoff_s(row.attempts, result.retry_after_s)
@@ -257,6 +320,47 @@ class OutboxSender:
                 )
             _publish_status(uow, conversation, message)
             await uow.commit()
+
+
+async def _first_in_line(uow: UnitOfWork, due: list[OutboxItem]) -> list[OutboxItem]:
+    """The due rows that no earlier unsent row to the same customer waits before (one
+    backing off after a failure, or still in flight): order is kept across rounds too."""
+    if not due:
+        return []
+    query = (
+        select(OutboxItem.id, OutboxItem.channel, OutboxItem.recipient)
+        .where(
+            OutboxItem.status.in_(("pending", "sending")),
+            OutboxItem.recipient.in_({item.recipient for item in due}),
+        )
+        .order_by(OutboxItem.id)
+    )
+    unsent: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row_id, channel, recipient in (await uow.session.execute(query)).all():
+        unsent[(channel, recipient)].append(row_id)
+    due_ids = {item.id for item in due}
+    return [
+        item
+        for item in due
+        if all(
+            earlier in due_ids
+            for earlier in unsent[(item.channel, item.recipient)]
+            if earlier < item.id
+        )
+    ]
+
+
+async def _early_statuses(uow: UnitOfWork, channel: str, message: Message) -> None:
+    """Statuses the provider sent before we had recorded the message's id (its webhook
+    can beat the answer to our own send): applied now."""
+    query = select(Event).where(
+        Event.type == EventType.DELIVERY_STATUS_EARLY.value,
+        Event.channel == channel,
+        Event.created_at >= uow.now - timedelta(minutes=10),
+    )
+    for event in (await uow.session.execute(query)).scalars():
+        if event.data.get("external_id") == message.external_id:
+            _advance(message, event.data["status"], uow.now, event.data.get("error"))
 
 
 def _outbound(item: OutboxItem, window: Window, thread: dict[str, Any]) -> OutboundMessage:
@@ -304,13 +408,15 @@ async def _mail_thread(uow: UnitOfWork, conversation: Conversation) -> dict[str,
     }
 
 
-async def last_customer_message_at(uow: UnitOfWork, conversation: Conversation) -> datetime | None:
+async def last_customer_message_at(
+    uow: UnitOfWork, conversation: Conversation, *, channel: str | None = None
+) -> datetime | None:
     """When the customer last wrote on the conversation's current channel: the start of
     WhatsApp's 24-hour window (and Messenger's 24 hours / 7 days)."""
     query = select(func.max(Message.created_at)).where(
         Message.conversation_id == conversation.id,
         Message.sender == "customer",
-        Message.channel == conversation.channel,
+        Message.channel == (channel or conversation.channel),
     )
     value: datetime | None = (await uow.session.execute(query)).scalar_one_or_none()
     return value
@@ -358,6 +464,12 @@ def _publish_status(uow: UnitOfWork, conversation: Conversation, message: Messag
 
 async def apply_status(c: Container, channel: str, status: DeliveryStatus) -> int:
     """A provider's report on what we sent; returns how many messages it moved."""
+    status = replace(
+        status,
+        external_id=storable_id(status.external_id),
+        error=fit(status.error, 500),
+        recipient=fit(status.recipient, 320),
+    )
     async with c.uow() as uow:
         if status.external_id is not None:
             query = select(Message).where(
@@ -378,7 +490,17 @@ async def apply_status(c: Container, channel: str, status: DeliveryStatus) -> in
                 )
             )
         moved = 0
-        for message in (await uow.session.execute(query.with_for_update())).scalars():
+        found = list((await uow.session.execute(query.with_for_update())).scalars())
+        if not found and status.external_id is not None:
+            # Perhaps the answer to our send is not recorded yet: keep it for _record.
+            uow.log(
+                EventType.DELIVERY_STATUS_EARLY,
+                channel=channel,
+                external_id=status.external_id,
+                status=status.status,
+                error=status.error,
+            )
+        for message in found:
             if _advance(message, status.status, status.at or uow.now, status.error):
                 moved += 1
                 conversation = await uow.session.get(Conversation, message.conversation_id)

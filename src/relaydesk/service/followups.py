@@ -37,6 +37,8 @@ class FollowUps:
         return await self._media_sizes() + await self._callback_answers()
 
     def _due(self, kind: str, row_id: int) -> bool:
+        if len(self._tries) > 50_000:  # rows are only looked at for an hour: start afresh
+            self._tries.clear()
         tries = self._tries.get((kind, row_id), 0)
         if tries >= TRIES:
             return False

@@ -9,6 +9,7 @@ exactly what it moved.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -452,6 +453,7 @@ async def merge(
         target_id = await _live_id(uow, target_contact_id, field="target_contact_id")
         if target_id == source_contact_id:
             raise InvalidInput("a contact cannot be merged into itself", field="target_contact_id")
+        await _may_merge(uow, agent, source_contact_id, target_id)
         locked = await _lock_contacts(uow, source_contact_id, target_id)
         source, target = locked[source_contact_id], locked[target_id]
         if source.merged_into_id is not None:
@@ -469,6 +471,35 @@ async def merge(
     return view
 
 
+async def _may_merge(uow: UnitOfWork, agent: desk.AgentView, first: int, second: int) -> None:
+    """A merge shows each contact's history with the other's, so an agent merges two
+    contacts they may read, or their customer with a contact the customer named (a
+    suggested match of a conversation they can see), never two strangers."""
+    visible: dict[int, int] = {}  # as asked -> the live contact it is now
+    for contact_id in (first, second):
+        with contextlib.suppress(Forbidden):
+            visible[contact_id] = (await _visible_contact(uow, agent, contact_id)).id
+    if len(visible) == 2:
+        return
+    if not visible:
+        raise Forbidden("you can read neither contact: merge only your own customers")
+    ((known, live),) = visible.items()
+    other = second if known == first else first
+    other_live = await _live_id(uow, other)
+    conversations = (
+        await uow.session.execute(select(Conversation).where(Conversation.contact_id == live))
+    ).scalars()
+    for conversation in conversations:
+        with contextlib.suppress(Forbidden):
+            await desk._check_visible(uow, agent, conversation)
+            if any(s["contact_id"] == other_live for s in await suggestions(uow, conversation)):
+                return
+    raise Forbidden(
+        f"contact {other} is not yours to read, nor a match your customer named (typed their "
+        "phone or address): ask its team, or send the customer a code"
+    )
+
+
 async def unmerge(c: Container, agent: desk.AgentView, merge_id: int) -> dict[str, Any]:
     """Undo a merge: exactly the identities and conversations it moved (those still on the
     target) go back to the source, which lives again."""
@@ -482,6 +513,7 @@ async def unmerge(c: Container, agent: desk.AgentView, merge_id: int) -> dict[st
             raise NotFound(f"no merge {merge_id}", field="merge_id")
         if row.undone_at is not None:
             raise Conflict(f"merge {merge_id} was already undone")
+        await _visible_contact(uow, agent, row.target_contact_id)
         locked = await _lock_contacts(uow, row.source_contact_id, row.target_contact_id)
         source, target = locked[row.source_contact_id], locked[row.target_contact_id]
         if target.merged_into_id is not None:

@@ -9,17 +9,18 @@ False`; `recover` finishes it after a restart.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from relaydesk.bot import replies
 from relaydesk.bot.bot import BotMemory
 from relaydesk.bot.entities import extract_entities
-from relaydesk.channels.base import Attachment, CustomerMessage
+from relaydesk.channels.base import Attachment, CustomerMessage, PayloadInvalid
 from relaydesk.channels.mail import clean_subject
 from relaydesk.domain.conversation import Action, Status
 from relaydesk.domain.events import EventType
@@ -37,7 +38,7 @@ from relaydesk.service.conversations import (
 )
 from relaydesk.service.handover import hand_over
 from relaydesk.service.uow import UnitOfWork
-from relaydesk.service.validation import clean_text, strip_controls
+from relaydesk.service.validation import clean_text, fit, storable_id, strip_controls
 from relaydesk.store.models import Attachment as AttachmentRow
 from relaydesk.store.models import Contact, Conversation, EscalationDecision, Message
 
@@ -96,10 +97,10 @@ def from_channel(channel: str, message: CustomerMessage, max_chars: int) -> Inbo
     meta: dict[str, Any] = {
         key: value
         for key, value in (
-            ("subject", message.subject),
-            ("button", message.button),
-            ("reply_to", message.reply_to),
-            ("account", message.account),
+            ("subject", fit(message.subject, 1000)),
+            ("button", fit(message.button, 1000)),
+            ("reply_to", fit(message.reply_to, 1000)),
+            ("account", fit(message.account, 320)),
             ("original", strip_controls(original) if original != text else None),
         )
         if value
@@ -107,9 +108,9 @@ def from_channel(channel: str, message: CustomerMessage, max_chars: int) -> Inbo
     return Inbound(
         channel,
         text[:max_chars],
-        external_id=message.external_id,
-        address=message.sender.address,
-        attachments=message.attachments,
+        external_id=storable_id(message.external_id),
+        address=fit(message.sender.address, 320),
+        attachments=tuple(_storable(a) for a in message.attachments),
         meta=meta,
         thread=tuple(
             dict.fromkeys(
@@ -119,37 +120,64 @@ def from_channel(channel: str, message: CustomerMessage, max_chars: int) -> Inbo
     )
 
 
+def _storable(attachment: Attachment) -> Attachment:
+    return replace(
+        attachment,
+        mime_type=fit(attachment.mime_type, 120),
+        provider_id=fit(attachment.provider_id, 255),
+        filename=fit(attachment.filename, 255),
+        url=fit(attachment.url, 4000),
+    )
+
+
 async def receive_from_channel(
     c: Container, channel: str, message: CustomerMessage, *, bot_turn: bool = True
 ) -> Accepted:
     """A customer's message from a provider webhook (or the SMTP listener)."""
     sender = message.sender
-    who = Identity(sender.kind.value, sender.value, name=sender.name)
+    value = fit(sender.value, 320)
+    if not value:
+        raise PayloadInvalid("the sender has no id, number or address", field="sender")
+    who = Identity(sender.kind.value, value, name=fit(sender.name, 200))
     taken = from_channel(channel, message, c.settings.max_message_chars)
     return await receive_from_identity(c, who, replace(taken, bot_turn=bot_turn))
 
 
 async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Accepted:
     text = validate(inbound, c.settings.max_message_chars)
-    async with c.uow() as uow:
-        contact = await contacts.visitor_from_token(uow, token)
-        accepted = await _store(uow, c, contact, inbound, text)
-        await uow.commit()
-    return accepted
+
+    async def once() -> Accepted:
+        async with c.uow() as uow:
+            contact = await contacts.visitor_from_token(uow, token)
+            accepted = await _store(uow, c, contact, inbound, text)
+            await uow.commit()
+        return accepted
+
+    return await _retrying(once)
 
 
 async def receive_from_identity(c: Container, who: Identity, inbound: Inbound) -> Accepted:
     text = validate(inbound, c.settings.max_message_chars)
+    return await _retrying(lambda: _receive_once(c, who, inbound, text))
+
+
+async def _retrying(once: Callable[[], Awaitable[Accepted]]) -> Accepted:
     for attempt in range(3):
         try:
-            return await _receive_once(c, who, inbound, text)
-        except IntegrityError:
+            return await once()
+        except (IntegrityError, DBAPIError) as error:
             # The same webhook delivered twice at once (the loser's INSERT of the message,
-            # or of a new contact's identity, hit a UNIQUE constraint): read again, and the
-            # duplicate check or the existing contact answers.
-            if attempt == 2:
+            # or of a new contact's identity, hit a UNIQUE constraint), or a deadlock with
+            # a merge of the same contacts: read again; the duplicate check, the existing
+            # contact or the merged one answers.
+            if attempt == 2 or not (isinstance(error, IntegrityError) or _deadlock(error)):
                 raise
     raise AssertionError("unreachable")
+
+
+def _deadlock(error: DBAPIError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code == "40P01" or "deadlock detected" in str(error.orig)
 
 
 async def _receive_once(c: Container, who: Identity, inbound: Inbound, text: str) -> Accepted:

@@ -7,12 +7,18 @@ creates nothing); statuses move what we sent forward; the rest is recorded and d
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
 from relaydesk.channels import sms
 from relaydesk.channels.base import (
     Adapter,
+    ChannelError,
     CustomerMessage,
     DeliveryStatus,
     Ignored,
+    Item,
     PayloadInvalid,
     WebhookRequest,
 )
@@ -21,6 +27,10 @@ from relaydesk.domain.events import EventType
 from relaydesk.domain.vocab import Channel
 from relaydesk.service import delivery, inbound
 from relaydesk.service.bootstrap import Container
+from relaydesk.service.validation import fit
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def adapter_for(c: Container, channel: str) -> Adapter:
@@ -32,12 +42,27 @@ def adapter_for(c: Container, channel: str) -> Adapter:
     return adapter
 
 
+def readable(parse: Callable[[T], list[Item]], request: T) -> list[Item]:
+    """An adapter's parse, where anything it did not foresee (a timestamp past year 9999,
+    JSON nested 5,000 deep, HTML its parser chokes on) is the body's fault: 400, which a
+    provider does not retry for days as it would a 500. Logged, without the body."""
+    try:
+        return parse(request)
+    except ChannelError:
+        raise
+    except Exception as error:
+        log.warning("unreadable webhook body: %s", type(error).__name__, exc_info=True)
+        raise PayloadInvalid(
+            f"the body could not be read ({type(error).__name__})", status=400
+        ) from error
+
+
 async def accept(c: Container, channel: str, request: WebhookRequest) -> list[str]:
     """Take one webhook; returns the conversations with a new customer message (their
     bot turns are taken after the provider has its 200)."""
     adapter = adapter_for(c, channel)
     adapter.verify(request)
-    items = adapter.parse(request)
+    items = readable(adapter.parse, request)
     # STOP / START / HELP by SMS: Twilio has already answered the customer, and the bot
     # must not (a reply after STOP fails anyway). The message is kept for the agent.
     quiet = channel == Channel.SMS and sms.opt_out(request) is not None
@@ -64,9 +89,9 @@ async def take(
                 uow.log(
                     EventType.WEBHOOK_IGNORED,
                     channel=channel,
-                    reason=item.reason,
-                    external_id=item.external_id,
-                    detail=item.detail,
+                    reason=fit(item.reason, 200),
+                    external_id=fit(item.external_id, 1000),
+                    detail=fit(item.detail, 1000),
                 )
                 await uow.commit()
     return list(conversations)
@@ -74,5 +99,7 @@ async def take(
 
 async def take_mail(c: Container, raw: bytes, recipients: list[str]) -> list[str]:
     """A mail the SMTP listener accepted (the MTA is the trust: no relay secret)."""
-    items = parse_mail(raw, c.channels.mail_settings(), recipients=recipients)
+    items = readable(
+        lambda raw: parse_mail(raw, c.channels.mail_settings(), recipients=recipients), raw
+    )
     return await take(c, Channel.EMAIL.value, list(items))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -223,7 +224,7 @@ class Attachment(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # image, audio, video, document, ...
     mime_type: Mapped[str | None] = mapped_column(String(120))
-    size: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int | None] = mapped_column(BigInteger)  # Telegram allows files over 2 GiB
     provider_id: Mapped[str | None] = mapped_column(String(255))
     url: Mapped[str | None] = mapped_column(Text)
     filename: Mapped[str | None] = mapped_column(String(255))

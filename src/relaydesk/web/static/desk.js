@@ -824,6 +824,7 @@
     $("handback").hidden = !mine;
     $("transfer").hidden = !mine;
     if (!mine) closeTransfer();
+    if (!mine && windowFor === d.conversation_id) closeWindow();
     $("reply").disabled = !mine;
     $("send").disabled = !mine || !$("reply").value.trim();
     $("note-form").hidden = !(mine || (waiting && !transferredAway));
@@ -901,7 +902,7 @@
   };
 
   const deliveryBox = (message) => {
-    const box = el("div", { class: "msg-status", "data-testid": "desk-delivery" });
+    const box = el("div", { class: "msg-status", "data-testid": "desk-delivery", "aria-live": "off" });
     renderDelivery(box, message);
     return box;
   };
@@ -995,6 +996,7 @@
       if (pending) pending.remove();
     }
     scrollTranscript(stick);
+    timelineAppend(message);
   };
 
   /** A delivery status for a message of the open conversation (from a frame or a re-read). */
@@ -1016,7 +1018,15 @@
     const box = node && node.querySelector(".msg-status");
     if (box) renderDelivery(box, known);
     if (node) node.dataset.delivery = known.delivery;
-    if (known.delivery === "failed") announce(`A message was not delivered: ${error || "the provider gave no reason"}.`);
+    // Read and failed are worth hearing (which message, and why); queued, sent and delivered
+    // would only chatter, so the status lines themselves stay out of the transcript's log.
+    const text = String(known.text || "");
+    const excerpt = text.length > 60 ? `${text.slice(0, 57)}…` : text;
+    if (known.delivery === "failed") {
+      announce(`Not delivered: “${excerpt}”. ${capitalise(error || "the provider gave no reason")}.`);
+    } else if (known.delivery === "read" && known.sender === "agent") {
+      announce(`The customer read “${excerpt}”.`);
+    }
   };
 
   const nearBottom = () => {
@@ -1544,22 +1554,673 @@
         $("reply").value = text; // nothing typed since: give the reply back to edit or resend
         onReplyInput();
       }
-      showBanner(`The reply was not sent: ${explain(error)}`);
+      if (error.code === "outside_window") {
+        if (state.selected === id) showWindow(id, error);
+      } else {
+        showBanner(`The reply was not sent: ${explain(error)}`);
+      }
     }
   });
 
+  // ---------------------------------------------------------------- outside the window: templates
+
+  let windowFor = null; // the conversation the panel speaks of
+  let windowTemplates = []; // [{name, lang, text, params}] the server offered
+
+  const templateError = (text) => {
+    $("template-error").textContent = text || "";
+    $("template-error").hidden = !text;
+  };
+
+  const closeWindow = () => {
+    windowFor = null;
+    windowTemplates = [];
+    $("window-panel").hidden = true;
+    templateError("");
+  };
+
+  const currentTemplate = () =>
+    windowTemplates.find((t) => t.name === $("template-name").value) || windowTemplates[0] || null;
+  const templateInputs = () => [...$("template-params").querySelectorAll("input")];
+
+  /** The template's text, each {{n}} showing the value typed for it (or itself while empty). */
+  const renderTemplatePreview = () => {
+    const template = currentTemplate();
+    if (!template) return;
+    const values = templateInputs().map((input) => input.value.trim());
+    const text = String(template.text || "");
+    const parts = [];
+    const placeholder = /\{\{(\d+)\}\}/g;
+    let last = 0;
+    let found;
+    while ((found = placeholder.exec(text))) {
+      parts.push(document.createTextNode(text.slice(last, found.index)));
+      const value = values[Number(found[1]) - 1];
+      parts.push(el("mark", { class: value ? "param-filled" : "param-empty", text: value || found[0] }));
+      last = placeholder.lastIndex;
+    }
+    parts.push(document.createTextNode(text.slice(last)));
+    $("template-text").replaceChildren(...parts);
+  };
+
+  /** One input per parameter of the chosen template (values kept when switching). */
+  const renderTemplateParams = () => {
+    const template = currentTemplate();
+    if (!template) return;
+    const before = templateInputs().map((input) => input.value);
+    const count = Math.max(0, Number(template.params) || 0);
+    const fields = [];
+    for (let n = 1; n <= count; n += 1) {
+      const id = `template-param-${n}`;
+      const input = el("input", {
+        id,
+        type: "text",
+        maxlength: 320,
+        autocomplete: "off",
+        "data-testid": "desk-template-param",
+        "data-param": n,
+        "aria-describedby": "template-text",
+      });
+      input.value = before[n - 1] || "";
+      input.addEventListener("input", () => {
+        templateError("");
+        renderTemplatePreview();
+      });
+      fields.push(el("div", { class: "field" }, [el("label", { for: id, text: `Value for {{${n}}}` }), input]));
+    }
+    $("template-params").replaceChildren(...fields);
+    $("template-params").hidden = count === 0;
+    renderTemplatePreview();
+  };
+
+  /** A reply answered 409 outside_window: say why, and offer the approved templates. */
+  const showWindow = (id, error) => {
+    windowFor = id;
+    const details = error.details || {};
+    windowTemplates = Array.isArray(details.templates) ? details.templates : [];
+    const channel = channelLabel(state.detail && state.detail.channel);
+    const reason = capitalise(String(error.message || "the channel will not carry a reply now"));
+    $("window-title").textContent = `Outside the ${channel} reply window`;
+    $("window-reason").textContent = /[.!?]$/.test(reason) ? reason : `${reason}.`;
+    const offered = windowTemplates.length > 0;
+    $("template-form").hidden = !offered;
+    $("template-none").hidden = offered;
+    $("template-none").textContent = details.template_required
+      ? `No approved ${channel} template is set up here, so nothing can go out until the customer writes again.`
+      : "Send your reply once the customer writes again.";
+    templateError("");
+    if (offered) {
+      const select = $("template-name");
+      const before = select.value;
+      select.replaceChildren(
+        ...windowTemplates.map((t) => el("option", { value: t.name, text: t.lang ? `${t.name} (${t.lang})` : t.name })),
+      );
+      select.value = windowTemplates.some((t) => t.name === before) ? before : windowTemplates[0].name;
+      $("template-params").replaceChildren();
+      renderTemplateParams();
+    }
+    const stick = nearBottom();
+    $("window-panel").hidden = false;
+    if (stick) scrollTranscript(true); // the transcript got shorter: keep its latest in view
+    const first = offered ? templateInputs()[0] || $("template-send") : $("window-close");
+    first.focus();
+  };
+
+  $("template-name").addEventListener("change", () => {
+    templateError("");
+    renderTemplateParams();
+  });
+  $("window-close").addEventListener("click", () => {
+    closeWindow();
+    $("reply").focus();
+  });
+  $("window-panel").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeWindow();
+      $("reply").focus();
+    }
+  });
+
+  $("template-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = windowFor;
+    const template = currentTemplate();
+    if (!id || id !== state.selected || !template) return;
+    if (!isMine()) {
+      templateError("This conversation is no longer yours.");
+      return;
+    }
+    const inputs = templateInputs();
+    const params = inputs.map((input) => input.value.trim());
+    const empty = params.findIndex((value) => !value);
+    if (empty >= 0) {
+      templateError(`Fill in {{${empty + 1}}}: the template needs every value.`);
+      inputs[empty].focus();
+      return;
+    }
+    const button = $("template-send");
+    button.disabled = true;
+    templateError("");
+    try {
+      const message = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/template`, {
+        name: template.name,
+        params,
+      });
+      clearNudge(id);
+      if (state.selected === id) {
+        addMessage(message);
+        scrollTranscript(true);
+      }
+      if (windowFor === id) closeWindow();
+      showBanner(`Template “${template.name}” sent. Once the customer answers, you can reply freely again.`, "info");
+      $("reply").focus();
+    } catch (error) {
+      templateError(`The template was not sent: ${explain(error)}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // ---------------------------------------------------------------- the contact
+
+  const TIMELINE_PAGE = 50;
+  const contact = {
+    id: null, // the open conversation's contact
+    view: null, // GET /contacts/{id}: name, identities, merges
+    identities: [], // from the conversation's detail, until the contact view is read
+    suggestions: [], // other contacts owning a number or address the customer typed
+    read: 0, // the latest contact read: an older answer arriving late is dropped
+    confirming: null, // "contactId kind value" of the suggestion whose merge awaits a yes
+  };
+  const timeline = { open: false, contactId: null, items: [], nodes: new Map(), before: null, read: 0 };
+  let contactTimer = 0;
+
+  const lastSeq = () => {
+    let after = 0;
+    for (const seq of state.messages.keys()) after = Math.max(after, seq);
+    return after;
+  };
+
+  const contactError = (text) => {
+    $("contact-error").textContent = text || "";
+    $("contact-error").hidden = !text;
+  };
+  const contactStatus = (text) => {
+    $("contact-status").textContent = text || "";
+  };
+
+  const resetContact = () => {
+    window.clearTimeout(contactTimer);
+    contact.read += 1;
+    contact.id = null;
+    contact.view = null;
+    contact.identities = [];
+    contact.suggestions = [];
+    contact.confirming = null;
+    contactError("");
+    contactStatus("");
+    closeTimeline();
+    $("contact").hidden = true;
+  };
+
+  /** The conversation's detail names the contact and what the customer typed. */
+  const showContact = (detail) => {
+    if (detail.contact_id === undefined || detail.contact_id === null) return;
+    const changed = contact.id !== detail.contact_id;
+    contact.id = detail.contact_id;
+    if (detail.identities) contact.identities = detail.identities;
+    if (detail.suggestions) contact.suggestions = detail.suggestions;
+    if (changed) {
+      contact.view = null;
+      contact.confirming = null;
+    }
+    $("contact").hidden = false;
+    renderContact();
+    loadContactView();
+    if (changed && timeline.open) loadTimeline();
+  };
+
+  const loadContactView = async () => {
+    const id = contact.id;
+    const read = ++contact.read;
+    try {
+      const view = await api("GET", `/api/agent/contacts/${encodeURIComponent(id)}`);
+      if (read !== contact.read || id !== contact.id) return;
+      contact.view = view;
+      if (Array.isArray(view.identities)) contact.identities = view.identities;
+      contactError("");
+      renderContact();
+    } catch (error) {
+      if (read !== contact.read || error.status === 401) return;
+      contactError(`Could not read this contact: ${explain(error)}`);
+    }
+  };
+
+  /** What the customer types (a number, a code) can change the contact: read it again. */
+  const scheduleContactRefresh = (delay = 400) => {
+    window.clearTimeout(contactTimer);
+    contactTimer = window.setTimeout(refreshContact, delay);
+  };
+
+  const refreshContact = async () => {
+    const id = state.selected;
+    if (!id || !state.detail) return;
+    try {
+      const detail = await api("GET", `/api/agent/conversations/${encodeURIComponent(id)}?after=${lastSeq()}`);
+      if (state.selected !== id || !state.detail) return;
+      for (const message of detail.messages || []) addMessage(message);
+      state.detail = {
+        ...state.detail,
+        contact_id: detail.contact_id,
+        identities: detail.identities,
+        suggestions: detail.suggestions,
+        contact: detail.contact,
+      };
+      showContact(detail);
+    } catch (error) {
+      if (state.selected === id && error.status !== 401 && error.status !== 403) {
+        contactError(`Could not read this contact again: ${explain(error)}`);
+      }
+    }
+  };
+
+  const identityValue = (identity) =>
+    identity.kind === "web_visitor" ? `visitor ${String(identity.value).slice(0, 8)}` : identity.value;
+
+  const renderContact = () => {
+    const view = contact.view;
+    const name = (view && view.name) || (state.detail && state.detail.contact && state.detail.contact.name);
+    $("contact-name").replaceChildren(
+      ...[
+        el("strong", { text: name || "No name given" }),
+        el("span", { class: "muted small", text: ` · contact #${contact.id}` }),
+        view && view.tier && view.tier !== "standard" ? el("span", { class: `tier tier-${view.tier}`, text: view.tier.toUpperCase() }) : null,
+      ].filter(Boolean),
+    );
+    $("identities").replaceChildren(
+      ...(contact.identities.length
+        ? contact.identities.map((identity) =>
+            el(
+              "li",
+              {
+                class: "identity",
+                "data-testid": "desk-identity",
+                "data-kind": identity.kind,
+                "data-verified": identity.verified_by || "none",
+              },
+              [
+                el("span", { class: "identity-kind", text: IDENTITY_LABEL[identity.kind] || capitalise(words(identity.kind)) }),
+                el("span", { class: "identity-value", text: identityValue(identity) }),
+                el("span", {
+                  class: `identity-proof proof-${identity.verified_by || "none"}`,
+                  text: VERIFIED_LABEL[identity.verified_by] || "Not verified",
+                }),
+              ],
+            ),
+          )
+        : [el("li", { class: "muted small", text: "No phone, address or account yet." })]),
+    );
+    renderSuggestions();
+    renderMerges();
+  };
+
+  const suggestionKey = (s) => `${s.contact_id} ${s.kind} ${s.value}`;
+
+  const renderSuggestions = () => {
+    const list = contact.suggestions || [];
+    $("suggestions").hidden = list.length === 0;
+    if (contact.confirming && !list.some((s) => suggestionKey(s) === contact.confirming)) contact.confirming = null;
+    $("suggestions-list").replaceChildren(...list.map((s, index) => suggestionItem(s, index)));
+  };
+
+  const suggestionItem = (s, index) => {
+    const titleId = `suggestion-title-${index}`;
+    const who = s.name ? `${s.name} (contact #${s.contact_id})` : `contact #${s.contact_id}`;
+    const how = `${IDENTITY_LABEL[s.kind] || capitalise(words(s.kind))} ${s.value}`;
+    const count = Number(s.conversations) || 0;
+    const confirming = contact.confirming === suggestionKey(s);
+    const send = el("button", {
+      type: "button",
+      class: "btn btn-secondary btn-sm",
+      "data-testid": "desk-suggestion-verify",
+      "aria-describedby": titleId,
+      text: "Send code",
+    });
+    const merge = el("button", {
+      type: "button",
+      class: "btn btn-secondary btn-sm",
+      "data-testid": "desk-suggestion-merge",
+      "aria-describedby": titleId,
+      "aria-expanded": String(confirming),
+      text: "Merge into this contact…",
+    });
+    send.addEventListener("click", () => verifySuggestion(s, send));
+    merge.addEventListener("click", () => {
+      contact.confirming = confirming ? null : suggestionKey(s);
+      renderSuggestions();
+      const yes = $("suggestions-list").querySelector("[data-testid=desk-merge-yes]");
+      if (yes) yes.focus();
+    });
+    let confirmBox = null;
+    if (confirming) {
+      const questionId = `suggestion-confirm-${index}`;
+      const yes = el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "desk-merge-yes", text: "Merge" });
+      const no = el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "desk-merge-cancel", text: "Cancel" });
+      yes.addEventListener("click", () => mergeSuggestion(s, who, yes, no));
+      no.addEventListener("click", () => {
+        contact.confirming = null;
+        renderSuggestions();
+        const again = $("suggestions-list").querySelectorAll("[data-testid=desk-suggestion-merge]")[index];
+        if (again) again.focus();
+      });
+      confirmBox = el("div", { class: "confirm", role: "group", "aria-labelledby": questionId, "data-testid": "desk-merge-confirm" }, [
+        el("p", {
+          id: questionId,
+          text: `Merge ${who} into this contact? Their ${count === 1 ? "conversation" : `${count} conversations`} and how we know them (${how}) move here, and the desk shows one customer. You can undo it.`,
+        }),
+        el("div", { class: "confirm-actions" }, [no, yes]),
+      ]);
+    }
+    return el("li", { class: "suggestion", "data-testid": "desk-suggestion", "data-contact-id": s.contact_id }, [
+      el("p", { class: "suggestion-title", id: titleId }, [
+        el("strong", { text: s.name || `Contact #${s.contact_id}` }),
+        el("span", { class: "suggestion-how", text: how }),
+      ]),
+      el("p", {
+        class: "muted small",
+        text: `${count === 1 ? "1 conversation" : `${count} conversations`}${s.last_seen ? ` · last wrote ${dayTime(s.last_seen)}` : ""}`,
+      }),
+      el("div", { class: "suggestion-actions" }, [send, merge]),
+      confirmBox,
+    ]);
+  };
+
+  const renderMerges = () => {
+    const merges = (contact.view && contact.view.merges) || [];
+    $("merges").hidden = merges.length === 0;
+    $("merges-list").replaceChildren(
+      ...merges.map((m) => {
+        const textId = `merge-text-${m.id}`;
+        const into = m.target_contact_id === contact.id;
+        const undo = m.undoable
+          ? el("button", {
+              type: "button",
+              class: "btn btn-secondary btn-sm",
+              "data-testid": "desk-merge-undo",
+              "aria-describedby": textId,
+              text: "Undo merge",
+            })
+          : null;
+        if (undo) undo.addEventListener("click", () => undoMerge(m, undo));
+        return el("li", { class: "merge", "data-testid": "desk-merge", "data-merge-id": m.id, "data-undone": String(Boolean(m.undone_at)) }, [
+          el("p", { id: textId, class: "merge-text" }, [
+            document.createTextNode(
+              into ? `Contact #${m.source_contact_id} merged into this one` : `This contact was merged into contact #${m.target_contact_id}`,
+            ),
+            el("span", {
+              class: "muted small merge-when",
+              text: ` · ${MERGE_METHOD[m.method] || words(m.method)} · ${dayTime(m.created_at)}${m.undone_at ? ` · undone ${dayTime(m.undone_at)}` : ""}`,
+            }),
+          ]),
+          undo,
+        ]);
+      }),
+    );
+  };
+
+  const verifySuggestion = async (s, button) => {
+    const id = state.selected;
+    button.disabled = true;
+    contactError("");
+    contactStatus("");
+    try {
+      const answer = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/verify`, {
+        kind: s.kind,
+        value: s.value,
+      });
+      if (state.selected !== id) return;
+      contactStatus(
+        answer.sent_on
+          ? `Code sent by ${channelLabel(answer.sent_on)} to ${answer.value}. Ask the customer to type the 6 digits in this chat; it works until ${clock(answer.expires_at)}.`
+          : `No code could go to ${answer.value} right now (nothing reaches it on its channel, or it had too many codes this hour). The customer is told a code was sent either way, so no one can probe who our customers are.`,
+      );
+    } catch (error) {
+      if (state.selected === id) contactError(`The code was not sent: ${explain(error)}`);
+    } finally {
+      button.disabled = false;
+    }
+  };
+
+  const mergeSuggestion = async (s, who, ...buttons) => {
+    const id = state.selected;
+    const target = contact.id;
+    for (const button of buttons) button.disabled = true;
+    contactError("");
+    contactStatus("");
+    try {
+      await api("POST", "/api/agent/contacts/merge", { source_contact_id: s.contact_id, target_contact_id: target });
+      if (state.selected !== id) return;
+      contact.confirming = null;
+      contactStatus(`Merged ${who} into this contact. Undo it under Merges if it was a mistake.`);
+      await afterContactChange(id);
+    } catch (error) {
+      if (state.selected === id) {
+        const why = explain(error).replace(/[.!]?$/, ".");
+        contactError(
+          error.status === 403
+            ? `Not merged: ${why} Send a code instead: when the customer types it back here, the two are linked.`
+            : `Not merged: ${why}`,
+        );
+      }
+      for (const button of buttons) button.disabled = false;
+    }
+  };
+
+  const undoMerge = async (m, button) => {
+    const id = state.selected;
+    button.disabled = true;
+    contactError("");
+    contactStatus("");
+    try {
+      await api("POST", `/api/agent/merges/${encodeURIComponent(m.id)}/undo`);
+      if (state.selected !== id) return;
+      contactStatus(`Merge undone: contact #${m.source_contact_id} is a customer of its own again.`);
+      await afterContactChange(id);
+    } catch (error) {
+      if (state.selected === id) contactError(`The merge was not undone: ${explain(error)}`);
+      button.disabled = false;
+    }
+  };
+
+  /** After a merge or an undo: who the contact is, its identities and timeline, afresh. */
+  const afterContactChange = async (id) => {
+    await refreshContact();
+    if (state.selected === id && timeline.open) loadTimeline();
+    $("contact-title").focus();
+  };
+
+  // The timeline: every message of the contact on every channel, oldest first.
+
+  const timelineKey = (m) => `${m.conversation_id}:${m.seq}`;
+
+  const timelineWho = (m) => {
+    if (m.sender === "customer") return (contact.view && contact.view.name) || "Customer";
+    if (m.sender === "agent") return m.agent_name || "Agent";
+    if (m.sender === "bot") return "Bot";
+    return "Notice";
+  };
+
+  const timelineItem = (m) => {
+    const elsewhere = m.conversation_id !== state.selected;
+    const node = el(
+      "li",
+      {
+        class: "tl-item",
+        "data-testid": "desk-timeline-item",
+        "data-channel": m.channel || "",
+        "data-sender": m.sender,
+        "data-current": String(!elsewhere),
+      },
+      [
+        el("div", { class: "tl-head" }, [
+          channelBadge(m.channel, "desk-timeline-channel"),
+          el("span", { class: "tl-who", text: timelineWho(m) }),
+          el("time", { datetime: m.created_at || "", text: dayTime(m.created_at) }),
+        ]),
+        el("p", { class: "tl-text", text: m.text }),
+        attachmentsNode(m.attachments),
+        m.sender !== "customer" && m.delivery ? deliveryBox(m) : null,
+        elsewhere ? el("span", { class: "tl-case", text: "Another conversation" }) : null,
+      ],
+    );
+    timeline.nodes.set(timelineKey(m), node);
+    return node;
+  };
+
+  const renderTimeline = () => {
+    timeline.nodes.clear();
+    $("timeline-list").replaceChildren(...timeline.items.map(timelineItem));
+    $("timeline-empty").hidden = timeline.items.length > 0;
+    $("timeline-older").hidden = !timeline.before;
+  };
+
+  const openTimeline = () => {
+    timeline.open = true;
+    $("timeline").hidden = false;
+    $("timeline-toggle").setAttribute("aria-expanded", "true");
+    $("timeline-toggle").textContent = "Hide timeline";
+    loadTimeline();
+  };
+
+  const closeTimeline = () => {
+    timeline.open = false;
+    timeline.read += 1;
+    timeline.items = [];
+    timeline.nodes.clear();
+    timeline.before = null;
+    $("timeline").hidden = true;
+    $("timeline-list").replaceChildren();
+    $("timeline-toggle").setAttribute("aria-expanded", "false");
+    $("timeline-toggle").textContent = "Show timeline";
+  };
+
+  const loadTimeline = async () => {
+    const id = contact.id;
+    const read = ++timeline.read;
+    timeline.contactId = id;
+    $("timeline-list").setAttribute("aria-busy", "true");
+    try {
+      const page = await api("GET", `/api/agent/contacts/${encodeURIComponent(id)}/timeline?limit=${TIMELINE_PAGE}`);
+      if (read !== timeline.read || !timeline.open) return;
+      timeline.items = page.messages || [];
+      timeline.before = page.before || null;
+      renderTimeline();
+      const list = $("timeline-list");
+      list.scrollTop = list.scrollHeight;
+    } catch (error) {
+      if (read !== timeline.read) return;
+      contactError(`Could not read the timeline: ${explain(error)}`);
+    } finally {
+      if (read === timeline.read) $("timeline-list").removeAttribute("aria-busy");
+    }
+  };
+
+  $("timeline-older").addEventListener("click", async () => {
+    const button = $("timeline-older");
+    const read = timeline.read;
+    const id = timeline.contactId;
+    if (!timeline.before) return;
+    button.disabled = true;
+    try {
+      const page = await api(
+        "GET",
+        `/api/agent/contacts/${encodeURIComponent(id)}/timeline?limit=${TIMELINE_PAGE}&before=${encodeURIComponent(timeline.before)}`,
+      );
+      if (read !== timeline.read) return;
+      const known = new Set(timeline.items.map(timelineKey));
+      const older = (page.messages || []).filter((m) => !known.has(timelineKey(m)));
+      const list = $("timeline-list");
+      const fromBottom = list.scrollHeight - list.scrollTop;
+      timeline.items = [...older, ...timeline.items];
+      timeline.before = page.before || null;
+      renderTimeline();
+      list.scrollTop = list.scrollHeight - fromBottom; // the agent stays where they were reading
+      if (button.hidden) list.focus();
+    } catch (error) {
+      if (read === timeline.read) contactError(`Could not read older messages: ${explain(error)}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("timeline-toggle").addEventListener("click", () => {
+    if (timeline.open) closeTimeline();
+    else openTimeline();
+  });
+
+  /** A live message of the open conversation joins the open timeline. */
+  const timelineAppend = (m) => {
+    if (!timeline.open || timeline.contactId !== contact.id || m.conversation_id !== state.selected) return;
+    if (timeline.nodes.has(timelineKey(m))) return;
+    const list = $("timeline-list");
+    const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+    timeline.items.push(m);
+    list.append(timelineItem(m));
+    $("timeline-empty").hidden = true;
+    if (stick) list.scrollTop = list.scrollHeight;
+  };
+
+  const timelineStatus = (frame) => {
+    const node = timeline.nodes.get(`${frame.conversation_id}:${frame.seq}`);
+    if (!node) return;
+    const item = timeline.items.find((m) => m.conversation_id === frame.conversation_id && m.seq === frame.seq);
+    if (!item || !moves(item.delivery, frame.delivery)) return;
+    item.delivery = frame.delivery;
+    item.delivery_error = frame.delivery === "failed" ? frame.delivery_error || null : null;
+    const box = node.querySelector(".msg-status");
+    if (box) renderDelivery(box, item);
+    else if (item.sender !== "customer") node.append(deliveryBox(item));
+  };
+
   // ---------------------------------------------------------------- live updates
+
+  /** A live message of the open conversation. */
+  const onOpenMessage = (frame) => {
+    if (frame.sender === "customer" && frame.channel && state.detail && frame.channel !== state.detail.channel) {
+      // The customer wrote from another channel: replies go there now.
+      state.detail = { ...state.detail, channel: frame.channel };
+      const mine = state.mine.find((c) => c.conversation_id === frame.conversation_id);
+      if (mine) mine.channel = frame.channel;
+      renderHead();
+      renderMine();
+      announce(`The customer now writes on ${channelLabel(frame.channel)}; your replies go there.`);
+    }
+    const isNew = !state.messages.has(frame.seq);
+    addMessage(frame);
+    if (!isNew) return;
+    if (frame.sender === "customer" && windowFor === frame.conversation_id) {
+      closeWindow();
+      showBanner("The customer wrote again: you can reply freely now.", "info");
+    }
+    if (frame.sender === "customer" || frame.sender === "system") scheduleContactRefresh();
+  };
 
   const onFrame = (frame) => {
     switch (frame.type) {
       case "ready":
         break;
       case "message":
-        if (frame.conversation_id === state.selected) addMessage(frame);
-        else if (frame.sender === "customer" && state.mine.some((c) => c.conversation_id === frame.conversation_id)) {
+        if (frame.conversation_id === state.selected) {
+          onOpenMessage(frame);
+        } else if (frame.sender === "customer" && state.mine.some((c) => c.conversation_id === frame.conversation_id)) {
           state.unread.add(frame.conversation_id);
           renderMine();
         }
+        break;
+      case "message_status":
+        timelineStatus(frame);
+        if (frame.conversation_id === state.selected) applyDelivery(frame.seq, frame);
         break;
       case "conversation_status":
         if (frame.team) state.teamsSeen.add(frame.team);
@@ -1697,14 +2358,17 @@
     scheduleRefresh(0);
     const id = state.selected;
     if (!id) return;
-    let after = 0;
-    for (const seq of state.messages.keys()) after = Math.max(after, seq);
+    const after = Math.max(0, lastSeq() - 50); // the latest ones again: their delivery may have moved
     try {
       const detail = await api("GET", `/api/agent/conversations/${encodeURIComponent(id)}?after=${after}`);
       if (state.selected === id) {
         state.detail = { ...state.detail, ...detail, messages: undefined };
-        for (const message of detail.messages || []) addMessage(message);
+        for (const message of detail.messages || []) {
+          if (state.messages.has(message.seq)) applyDelivery(message.seq, message);
+          else addMessage(message);
+        }
         renderHead();
+        showContact(detail);
       }
     } catch {
       /* no longer visible to us (resolved by someone else): the lists say so */

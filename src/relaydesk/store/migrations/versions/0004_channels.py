@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("mime_type", sa.String(length=120), nullable=True),
-        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
         sa.Column("provider_id", sa.String(length=255), nullable=True),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("filename", sa.String(length=255), nullable=True),
