@@ -124,7 +124,7 @@ def bench_routing(
 
 @bench_app.command("ingest")
 def bench_ingest(
-    rate: Annotated[float, typer.Option(help="Offered messages a second (latency runs).")] = 50.0,
+    rate: Annotated[float, typer.Option(help="Offered messages a second (latency runs).")] = 20.0,
     seconds: Annotated[float, typer.Option(help="Length of each run.")] = 10.0,
     concurrency: Annotated[int, typer.Option(help="Senders in the throughput runs.")] = 16,
     desk_cases: Annotated[int, typer.Option(help="Cases the desk agent holds.")] = 40,

@@ -3,19 +3,20 @@ and providers' delivery reports moving our messages forward, never back."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from pytest_httpserver import HTTPServer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from relaydesk.channels import messenger, sms, whatsapp
 from relaydesk.channels.registry import ChannelsConfig
 from relaydesk.channels.simulate import customer_webhook
 from relaydesk.clock import ManualClock
 from relaydesk.service.bootstrap import Container
-from relaydesk.store.models import Message
+from relaydesk.store.models import Conversation, Message
 from tests.api.conftest import agent_headers
 from tests.webhooks.conftest import BASE_URL, delivered, messages, post
 from tests.webhooks.test_outbound import CUSTOMERS, provider
@@ -234,3 +235,51 @@ async def test_a_messenger_read_watermark_marks_everything_sent_before_it_read(
     assert (await post(client, read)).status_code == 200
     replies = await messages(container, Message.sender != "customer")
     assert replies and {r.delivery for r in replies} == {"read"}
+
+
+async def test_are_you_still_there_has_a_button_and_pressing_it_keeps_the_place(
+    client: httpx.AsyncClient,
+    container: Container,
+    channels_config: ChannelsConfig,
+    httpserver: HTTPServer,
+    clock: ManualClock,
+) -> None:
+    got = provider(httpserver, "whatsapp")
+    config = channels_config.whatsapp
+    assert config is not None
+    ask = customer_webhook(
+        channels_config, "whatsapp", customer=CUSTOMERS["whatsapp"],
+        text="I want to talk to a real person", message_id="c1", at=AT, base_url=BASE_URL,
+    )  # fmt: skip
+    await post(client, ask)
+    await client._transport.app.state.workers.drain()  # type: ignore[attr-defined]
+    await delivered(container)
+    before = len(got)
+    clock.advance(timedelta(minutes=11).total_seconds())  # nobody online: silent too long
+    for _ in range(100):
+        await delivered(container)
+        if len(got) > before:
+            break
+        await asyncio.sleep(0.05)
+    body = json.loads(got[-1].get_data())
+    assert body["type"] == "interactive"
+    assert body["interactive"]["type"] == "button"
+    (button,) = body["interactive"]["action"]["buttons"]
+    assert button == {"type": "reply", "reply": {"id": "still_here", "title": "I'm still here"}}
+    press = whatsapp.signed_webhook(
+        config, from_phone=CUSTOMERS["whatsapp"], text="", message_id="wamid.press", at=AT,
+        button=("still_here", "I'm still here"),
+    )  # fmt: skip
+    assert (await post(client, press)).status_code == 200
+    (pressed,) = await messages(container, Message.external_id == "wamid.press")
+    assert pressed.body == "I'm still here" and pressed.meta["button"] == "still_here"
+    clock.advance(timedelta(minutes=3).total_seconds())  # past the answer's deadline
+    await asyncio.sleep(1.5)  # a scheduler tick
+    (conversation,) = await messages(container, Message.external_id == "wamid.press")
+    async with container.reader() as uow:
+        status = (
+            await uow.session.execute(
+                select(Conversation.status).where(Conversation.id == conversation.conversation_id)
+            )
+        ).scalar_one()
+    assert status == "queued"  # kept their place: not abandoned

@@ -426,6 +426,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Are you still there? Reply with anything to keep your place in the queue.",
         "id": "Apakah Anda masih di sana? Balas apa saja agar tempat Anda di antrean tetap aman.",
     },
+    "still_here": {  # the quick-reply button under "are you still there?"
+        "en": "I'm still here",
+        "id": "Saya masih di sini",
+    },
     "abandoned": {
         "en": "We've closed this chat because we didn't hear back. Write to us any time and "
         "we'll pick it up from here.",

@@ -556,6 +556,9 @@ async def check_in(uow: UnitOfWork, c: Container, conversation_id: str, stage: s
             conversation,
             SenderType.SYSTEM.value,
             replies.say("still_there", conversation.lang),
+            # A button where the channel has them (numbered text where it has not);
+            # pressed, it is a customer message like any other and keeps their place.
+            buttons=[("still_here", replies.say("still_here", conversation.lang))],
         )
         uow.log(
             EventType.CUSTOMER_CHECKED_IN,
