@@ -300,3 +300,30 @@ def numbered(text: str, buttons: tuple[Button, ...]) -> str:
 def json_body(data: Any) -> bytes:
     """JSON as we send it: compact, UTF-8, keys in the order given (tests compare bytes)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def truncated(text: str, limit: int) -> str:
+    """A safety net only (senders split long replies first): the most a provider takes."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut `text` into pieces of at most `limit` characters, at a paragraph, line or word
+    break when one lies in the second half of the piece (SMS, Telegram)."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = _cut_at(rest, limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return pieces
+
+
+def _cut_at(text: str, limit: int) -> int:
+    window = text[:limit]
+    for separator in ("\n\n", "\n", " "):
+        at = window.rfind(separator)
+        if at >= limit // 2:
+            return at
+    return limit

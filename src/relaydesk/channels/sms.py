@@ -53,6 +53,8 @@ from relaydesk.channels.base import (
     Window,
     numbered,
     payload_error,
+    split_text,
+    truncated,
 )
 from relaydesk.domain.vocab import Channel
 
@@ -219,7 +221,11 @@ class SmsAdapter:
 
     def build_send(self, message: OutboundMessage) -> HttpCall:
         text = numbered(message.text, message.buttons)
-        fields = [("To", message.to), self._sender_field(), ("Body", _fit(text))]
+        fields = [
+            ("To", message.to),
+            self._sender_field(),
+            ("Body", truncated(text, MAX_TEXT_CHARS)),
+        ]
         if self.settings.status_callback_url:
             fields.append(("StatusCallback", self.settings.status_callback_url))
         sid = self.settings.account_sid
@@ -426,35 +432,6 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
             except ValueError:
                 return None
     return None
-
-
-def _fit(text: str) -> str:
-    """Safety net only: `parts` splits long replies; Twilio refuses a longer Body."""
-    if len(text) <= MAX_TEXT_CHARS:
-        return text
-    return text[: MAX_TEXT_CHARS - 1] + "…"
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut `text` into pieces of at most `limit` characters, at a paragraph, line or word
-    break when one lies in the second half of the piece."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = _cut_at(rest, limit)
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return pieces
-
-
-def _cut_at(text: str, limit: int) -> int:
-    window = text[:limit]
-    for separator in ("\n\n", "\n", " "):
-        at = window.rfind(separator)
-        if at >= limit // 2:
-            return at
-    return limit
 
 
 # --- signed requests, as Twilio sends them -------------------------------------------------

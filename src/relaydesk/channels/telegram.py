@@ -41,6 +41,8 @@ from relaydesk.channels.base import (
     json_body,
     numbered,
     payload_error,
+    split_text,
+    truncated,
 )
 from relaydesk.domain.vocab import Channel
 
@@ -283,7 +285,10 @@ class TelegramAdapter:
     def build_send(self, message: OutboundMessage) -> HttpCall:
         keyboard = _inline_keyboard(message.buttons)
         text = message.text if keyboard else numbered(message.text, message.buttons)
-        payload: dict[str, Any] = {"chat_id": _chat_id(message.to), "text": _fit(text)}
+        payload: dict[str, Any] = {
+            "chat_id": _chat_id(message.to),
+            "text": truncated(text, MAX_TEXT_CHARS),
+        }
         if keyboard:
             payload["reply_markup"] = {"inline_keyboard": keyboard}
         return self._call("sendMessage", payload)
@@ -507,35 +512,6 @@ def _chat_id(address: str) -> int | str:
         return int(address)
     except ValueError:
         return address  # "@channelusername"
-
-
-def _fit(text: str) -> str:
-    """Safety net only: `parts` splits long replies; a longer text would be refused."""
-    if len(text) <= MAX_TEXT_CHARS:
-        return text
-    return text[: MAX_TEXT_CHARS - 1] + "…"
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut `text` into pieces of at most `limit` characters, at a paragraph, line or word
-    break when one lies in the second half of the piece."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = _cut_at(rest, limit)
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return pieces
-
-
-def _cut_at(text: str, limit: int) -> int:
-    window = text[:limit]
-    for separator in ("\n\n", "\n", " "):
-        at = window.rfind(separator)
-        if at >= limit // 2:
-            return at
-    return limit
 
 
 def _read_response(body: bytes) -> TgResponse | None:
