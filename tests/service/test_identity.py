@@ -523,6 +523,11 @@ async def test_a_linked_customer_who_moves_to_whatsapp_keeps_their_place_and_bri
         entry.handover_id,
     )
     assert await open_brief(container, moved) == handover_before
+    # Back in the widget, the customer sees the case go on, with what they said on WhatsApp.
+    shown = await webchat.history(container, visitor.token, 0)
+    assert shown["conversation"]["conversation_id"] == moved
+    assert shown["conversation"]["channel"] == "whatsapp"
+    assert "any news?" in [m["text"] for m in shown["messages"]]
 
 
 async def messages(c: Container, conversation_id: str, sender: str) -> list[Message]:

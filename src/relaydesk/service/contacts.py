@@ -169,6 +169,39 @@ async def current_conversation(
 _WITH_PEOPLE = tuple(s.value for s in Status if s.is_open and s is not Status.BOT)
 
 
+async def case_with_people(
+    uow: UnitOfWork, contact: Contact, *, for_update: bool = False
+) -> Conversation | None:
+    """The contact's open case with people (queued, offered, assigned), on any channel."""
+    query = (
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id, Conversation.status.in_(_WITH_PEOPLE))
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def visitor_conversation(
+    uow: UnitOfWork,
+    contact: Contact,
+    *,
+    create: bool,
+    lang: str | None = None,
+    for_update: bool = False,
+) -> Conversation | None:
+    """What the web chat widget shows a visitor: their case with people wherever it is now
+    (a linked customer who went on by WhatsApp sees it continue), else their web chat."""
+    found = await case_with_people(uow, contact, for_update=for_update)
+    if found is not None:
+        return found
+    return await current_conversation(
+        uow, contact, "webchat", create=create, lang=lang, for_update=for_update
+    )
+
+
 async def conversation_for(
     uow: UnitOfWork,
     contact: Contact,
@@ -204,14 +237,7 @@ async def conversation_for(
         found = (await uow.session.execute(query)).scalar_one_or_none()
         if found is not None:
             return found
-    query = (
-        select(Conversation)
-        .where(Conversation.contact_id == contact.id, Conversation.status.in_(_WITH_PEOPLE))
-        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
-    found = (await uow.session.execute(query)).scalar_one_or_none()
+    found = await case_with_people(uow, contact, for_update=True)
     if found is not None:
         return found
     conversation = await current_conversation(

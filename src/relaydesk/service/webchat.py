@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from relaydesk.domain.conversation import Status
-from relaydesk.domain.vocab import Channel
 from relaydesk.service import contacts, routing
 from relaydesk.service.bootstrap import Container
 from relaydesk.service.conversations import conversation_summary, message_view, messages_after
@@ -27,9 +26,7 @@ async def start(
             contact, token = await contacts.new_visitor(uow, name, lang)
         elif name and not contact.name:
             contact.name = name
-        conversation = await contacts.current_conversation(
-            uow, contact, Channel.WEBCHAT.value, create=True, lang=lang
-        )
+        conversation = await contacts.visitor_conversation(uow, contact, create=True, lang=lang)
         assert conversation is not None and token is not None
         messages = await messages_after(uow, conversation, 0)
         state = {
@@ -44,9 +41,7 @@ async def start(
 async def history(c: Container, token: str, after_seq: int) -> dict[str, Any]:
     async with c.reader() as uow:
         contact = await contacts.visitor_from_token(uow, token)
-        conversation = await contacts.current_conversation(
-            uow, contact, Channel.WEBCHAT.value, create=False
-        )
+        conversation = await contacts.visitor_conversation(uow, contact, create=False)
         if conversation is None:
             return {"conversation": None, "messages": []}
         messages = await messages_after(uow, conversation, after_seq)
@@ -59,9 +54,7 @@ async def history(c: Container, token: str, after_seq: int) -> dict[str, Any]:
 async def conversation_of(c: Container, token: str) -> str:
     async with c.uow() as uow:
         contact = await contacts.visitor_from_token(uow, token)
-        conversation = await contacts.current_conversation(
-            uow, contact, Channel.WEBCHAT.value, create=True
-        )
+        conversation = await contacts.visitor_conversation(uow, contact, create=True)
         assert conversation is not None
         await uow.commit()
         return conversation.id
@@ -70,8 +63,8 @@ async def conversation_of(c: Container, token: str) -> str:
 async def leave(c: Container, token: str) -> None:
     async with c.uow() as uow:
         contact = await contacts.visitor_from_token(uow, token)
-        conversation = await contacts.current_conversation(
-            uow, contact, Channel.WEBCHAT.value, create=False, for_update=True
+        conversation = await contacts.visitor_conversation(
+            uow, contact, create=False, for_update=True
         )
         if conversation is None or not Status(conversation.status).is_waiting:
             return
