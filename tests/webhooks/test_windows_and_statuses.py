@@ -72,7 +72,14 @@ async def test_whatsapp_after_24_hours_refuses_free_text_and_offers_the_template
     assert (
         await client.post(f"{url}/messages", json={"text": "Hi, Dewi here"}, headers=dewi)
     ).status_code == 200
+    detail = (await client.get(url, headers=dewi)).json()
+    assert detail["reply_window"] == {
+        "allowed": True, "reason": None, "template_required": False, "templates": [],
+    }  # fmt: skip
     await _customer_wrote_ago(container, timedelta(hours=24, minutes=1))
+    window = (await client.get(url, headers=dewi)).json()["reply_window"]
+    assert not window["allowed"] and window["template_required"]
+    assert [t["name"] for t in window["templates"]] == ["case_follow_up"]
     late = await client.post(f"{url}/messages", json={"text": "Still there?"}, headers=dewi)
     assert late.status_code == 409, late.text
     error = late.json()["error"]

@@ -297,6 +297,7 @@ async def conversation_detail(
                 if contact
                 else None,
             },
+            "reply_window": await _window_view(uow, c, conversation, agent),
             "brief": handover.brief if handover else None,
             "reasons": handover.reasons if handover else [],
             "messages": [message_view(m, conversation) for m in messages],
@@ -592,6 +593,30 @@ def _templates(c: Container, channel: str) -> list[Any]:
     return list(getattr(getattr(adapter, "settings", None), "templates", None) or [])
 
 
+async def _window_view(
+    uow: UnitOfWork, c: Container, conversation: Conversation, agent: AgentView
+) -> dict[str, Any] | None:
+    """For the agent who holds the case: whether the channel carries a free-form reply
+    now, and the templates that may go instead (the desk says so before they type)."""
+    adapter = c.channels.get(conversation.channel)
+    if adapter is None or conversation.agent_id != agent.id:
+        return None
+    window = await delivery.reply_window(uow, adapter, conversation, by_agent=True)
+    return {
+        "allowed": window.allowed,
+        "reason": window.reason,
+        "template_required": window.template_required,
+        "templates": _template_views(c, conversation.channel) if not window.allowed else [],
+    }
+
+
+def _template_views(c: Container, channel: str) -> list[dict[str, Any]]:
+    return [
+        {"name": t.name, "lang": t.lang, "text": t.text, "params": t.params}
+        for t in _templates(c, channel)
+    ]
+
+
 async def _check_window(uow: UnitOfWork, c: Container, conversation: Conversation) -> None:
     adapter = c.channels.get(conversation.channel)
     if adapter is None or conversation.channel == Channel.WEBCHAT:
@@ -599,13 +624,12 @@ async def _check_window(uow: UnitOfWork, c: Container, conversation: Conversatio
     window = await delivery.reply_window(uow, adapter, conversation, by_agent=True)
     if window.allowed:
         return
-    templates = [
-        {"name": t.name, "lang": t.lang, "text": t.text, "params": t.params}
-        for t in _templates(c, conversation.channel)
-    ]
     raise OutsideWindow(
         window.reason or f"{conversation.channel} will not carry a reply now",
-        details={"templates": templates, "template_required": window.template_required},
+        details={
+            "templates": _template_views(c, conversation.channel),
+            "template_required": window.template_required,
+        },
     )
 
 

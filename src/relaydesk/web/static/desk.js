@@ -796,6 +796,11 @@
     renderNotes();
     showContact(detail);
     scrollTranscript(true);
+    // Known before typing: the channel will not carry a free-form reply now.
+    const window_ = detail.reply_window;
+    if (changed && window_ && !window_.allowed && isMine()) {
+      showWindow(detail.conversation_id, { message: window_.reason, details: window_ }, false);
+    }
   };
 
   const isMine = () => state.detail && state.detail.status === "assigned" && state.detail.agent_id === state.agent.id;
@@ -1634,7 +1639,7 @@
   };
 
   /** A reply answered 409 outside_window: say why, and offer the approved templates. */
-  const showWindow = (id, error) => {
+  const showWindow = (id, error, focus = true) => {
     windowFor = id;
     const details = error.details || {};
     windowTemplates = Array.isArray(details.templates) ? details.templates : [];
@@ -1663,7 +1668,7 @@
     $("window-panel").hidden = false;
     if (stick) scrollTranscript(true); // the transcript got shorter: keep its latest in view
     const first = offered ? templateInputs()[0] || $("template-send") : $("window-close");
-    first.focus();
+    if (focus) first.focus();
   };
 
   $("template-name").addEventListener("change", () => {
