@@ -274,7 +274,7 @@ async def conversation_detail(
 
     async with c.reader() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        await _check_visible(uow, agent, conversation)
+        await check_visible(uow, agent, conversation)
         contact = await uow.session.get(Contact, conversation.contact_id)
         handover = await routing.open_handover(uow, conversation.id)
         messages = await messages_after(uow, conversation, after_seq)
@@ -313,7 +313,7 @@ async def decisions(c: Container, agent: AgentView, conversation_id: str) -> lis
     handed over, under which policy version and rule, with each signal's evidence."""
     async with c.reader() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        await _check_visible(uow, agent, conversation)
+        await check_visible(uow, agent, conversation)
         rows = await uow.session.execute(
             select(EscalationDecision, Message.body)
             .outerjoin(Message, Message.id == EscalationDecision.message_id)
@@ -338,7 +338,7 @@ async def decisions(c: Container, agent: AgentView, conversation_id: str) -> lis
         ]
 
 
-async def _check_visible(uow: UnitOfWork, agent: AgentView, conversation: Conversation) -> None:
+async def check_visible(uow: UnitOfWork, agent: AgentView, conversation: Conversation) -> None:
     if conversation.agent_id == agent.id:
         return
     if Status(conversation.status).is_waiting:
@@ -529,7 +529,7 @@ async def add_note(c: Container, agent_view: AgentView, conversation_id: str, bo
     body = clean_text(body, field="body", max_chars=c.settings.max_message_chars)
     async with c.uow() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        await _check_visible(uow, agent_view, conversation)
+        await check_visible(uow, agent_view, conversation)
         _note(uow, conversation, agent_view.id, agent_view.name, "note", body)
         await uow.commit()
 

@@ -181,7 +181,7 @@ async def conversation_suggestions(
 ) -> list[dict[str, Any]]:
     async with c.reader() as uow:
         conversation = await get_conversation(uow, conversation_id)
-        await desk._check_visible(uow, agent, conversation)
+        await desk.check_visible(uow, agent, conversation)
         return await suggestions(uow, conversation)
 
 
@@ -217,7 +217,7 @@ async def start_challenge(
     async with c.uow() as uow:
         conversation = await get_conversation(uow, conversation_id, for_update=True)
         if agent is not None:
-            await desk._check_visible(uow, agent, conversation)
+            await desk.check_visible(uow, agent, conversation)
         await _check_rate(uow, conversation)
         owner = await _live(uow, await contacts.find_by_identity(uow, kind, value))
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
@@ -491,7 +491,7 @@ async def _may_merge(uow: UnitOfWork, agent: desk.AgentView, first: int, second:
     ).scalars()
     for conversation in conversations:
         with contextlib.suppress(Forbidden):
-            await desk._check_visible(uow, agent, conversation)
+            await desk.check_visible(uow, agent, conversation)
             if any(s["contact_id"] == other_live for s in await suggestions(uow, conversation)):
                 return
     raise Forbidden(
@@ -784,7 +784,7 @@ async def _visible_contact(uow: UnitOfWork, agent: desk.AgentView, contact_id: i
     ).scalars()
     for conversation in conversations:
         try:
-            await desk._check_visible(uow, agent, conversation)
+            await desk.check_visible(uow, agent, conversation)
         except Forbidden:
             continue
         return contact
