@@ -155,9 +155,9 @@ async def test_an_agent_asks_for_a_code_and_bad_bodies_name_the_field(
 
 
 async def test_merge_and_undo(client: httpx.AsyncClient, container: Container) -> None:
-    _, owner_id = await owner_on_whatsapp(container)
-    # The visitor names the number: the agent may merge with the match it suggests.
-    _, conversation_id = await waiting_visitor(client, f"my WhatsApp is {OWNER}")
+    # Both wait in Alex's team: he may judge them one person and merge them by hand.
+    _, owner_id = await owner_on_whatsapp(container, "I want to talk to a real person")
+    _, conversation_id = await waiting_visitor(client)
     alex = await agent_headers(client, *ALEX)
     detail = (await client.get(f"/api/agent/conversations/{conversation_id}", headers=alex)).json()
     visitor_id = detail["contact_id"]

@@ -290,7 +290,7 @@ def test_b_past_24_hours_the_desk_offers_the_templates(desk_of: Any, demo_server
     expect(desk.locator("[data-testid=desk-error]")).to_be_hidden()  # said in the panel
 
     name = panel.locator("[data-testid=desk-template-name]")
-    expect(name).to_have_value("case_follow_up")
+    expect(name).to_have_value("case_follow_up|en")  # a template is its name and language
     text = panel.locator("[data-testid=desk-template-text]")
     expect(text).to_contain_text("Hi {{1}}, this is {{2}} from support")
     params = panel.locator("[data-testid=desk-template-param]")

@@ -1,5 +1,5 @@
 # ruff: noqa: E501
-"""Outbox sender defects."""
+"""The outbox sender: order, split replies, its retry budget, and values a provider sends too long."""
 
 from __future__ import annotations
 

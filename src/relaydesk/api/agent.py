@@ -33,6 +33,7 @@ class LoginIn(BaseModel):
 class TemplateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: ShortText = Field(min_length=1, max_length=512)
+    lang: ShortText | None = Field(default=None, max_length=16)  # several may share a name
     params: list[ShortText] = Field(default_factory=list, max_length=10)
 
 
@@ -167,7 +168,9 @@ async def send_template(
     conversation_id: str, body: TemplateIn, agent: AgentDep, c: ContainerDep
 ) -> dict[str, Any]:
     """Outside WhatsApp's 24-hour window: send an approved template instead of free text."""
-    return await desk.send_template(c, agent, conversation_id, body.name, list(body.params))
+    return await desk.send_template(
+        c, agent, conversation_id, body.name, list(body.params), lang=body.lang
+    )
 
 
 @router.post("/conversations/{conversation_id}/resolve")

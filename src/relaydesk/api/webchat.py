@@ -29,6 +29,7 @@ from relaydesk.service.conversations import HISTORY_PAGE
 from relaydesk.service.errors import ServiceError
 
 router = APIRouter(prefix="/api/webchat", tags=["webchat"])
+MOVED = 4409  # close code: the chat continues in another conversation; reconnect
 
 
 class SessionIn(BaseModel):
@@ -203,6 +204,12 @@ async def _handle(
         accepted = await inbound.receive_from_visitor(
             c, token, inbound.Inbound(Channel.WEBCHAT.value, frame.text, client_id=frame.client_id)
         )
+        workers.process(c, accepted.conversation_id)
+        if accepted.conversation_id != conversation_id:
+            # The chat goes on in another conversation (a code linked another channel): this
+            # socket listens to the old one, so the widget reconnects to the new one.
+            await ws.close(code=MOVED)
+            raise WebSocketDisconnect(MOVED)
         await ws.send_json(
             {
                 "type": "ack",
@@ -211,7 +218,6 @@ async def _handle(
                 "duplicate": accepted.duplicate,
             }
         )
-        workers.process(c, accepted.conversation_id)
     else:
         await _error(ws, "invalid_input", f"type: unknown frame type {frame.type!r}", "type")
 

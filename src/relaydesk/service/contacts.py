@@ -100,6 +100,11 @@ _VISITOR_TOKEN = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{16,64}")
 
 
 async def visitor_from_token(uow: UnitOfWork, token: str) -> Contact:
+    contact, _ = await visitor_and_identity(uow, token)
+    return contact
+
+
+async def visitor_and_identity(uow: UnitOfWork, token: str) -> tuple[Contact, ContactIdentity]:
     if not _VISITOR_TOKEN.fullmatch(token):
         raise Unauthorized("unknown or expired visitor token; start a new chat session")
     visitor_id, _, secret = token.partition(".")
@@ -115,7 +120,7 @@ async def visitor_from_token(uow: UnitOfWork, token: str) -> Contact:
         raise Unauthorized("unknown or expired visitor token; start a new chat session")
     contact = await uow.session.get(Contact, identity.contact_id)
     assert contact is not None  # foreign key
-    return contact
+    return contact, identity
 
 
 async def current_conversation(
@@ -169,16 +174,38 @@ async def current_conversation(
 _WITH_PEOPLE = tuple(s.value for s in Status if s.is_open and s is not Status.BOT)
 
 
+async def lock_live(uow: UnitOfWork, contact: Contact) -> Contact:
+    """Lock the contact's row and return the contact that is live now: a merge may have
+    moved everything to another while we looked (then that one is locked)."""
+    for _ in range(10):  # merges chain only as far as agents made them
+        query = (
+            select(Contact)
+            .where(Contact.id == contact.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        contact = (await uow.session.execute(query)).scalar_one()
+        if contact.merged_into_id is None:
+            return contact
+        merged = await uow.session.get(Contact, contact.merged_into_id)
+        assert merged is not None
+        contact = merged
+    return contact
+
+
 async def case_with_people(
-    uow: UnitOfWork, contact: Contact, *, for_update: bool = False
+    uow: UnitOfWork, contact: Contact, *, for_update: bool = False, channel: str | None = None
 ) -> Conversation | None:
-    """The contact's open case with people (queued, offered, assigned), on any channel."""
+    """The contact's open case with people (queued, offered, assigned), on any channel (or
+    on `channel` only)."""
     query = (
         select(Conversation)
         .where(Conversation.contact_id == contact.id, Conversation.status.in_(_WITH_PEOPLE))
         .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
         .limit(1)
     )
+    if channel is not None:
+        query = query.where(Conversation.channel == channel)
     if for_update:
         query = query.with_for_update()
     return (await uow.session.execute(query)).scalar_one_or_none()
@@ -187,16 +214,19 @@ async def case_with_people(
 async def visitor_conversation(
     uow: UnitOfWork,
     contact: Contact,
+    visitor: ContactIdentity,
     *,
     create: bool,
     lang: str | None = None,
     for_update: bool = False,
 ) -> Conversation | None:
-    """What the web chat widget shows a visitor: their case with people wherever it is now
-    (a linked customer who went on by WhatsApp sees it continue), else their web chat."""
-    found = await case_with_people(uow, contact, for_update=for_update)
-    if found is not None:
-        return found
+    """What the web chat widget shows a visitor: once they proved another channel is theirs
+    (a code), their case with people wherever it is now (a linked customer who went on by
+    WhatsApp sees it continue); else their web chat only, whatever an agent merged."""
+    if visitor.verified_by == "code":
+        found = await case_with_people(uow, contact, for_update=for_update)
+        if found is not None:
+            return found
     return await current_conversation(
         uow, contact, "webchat", create=create, lang=lang, for_update=for_update
     )
@@ -209,18 +239,19 @@ async def conversation_for(
     *,
     thread: tuple[str, ...] = (),
     lang: str | None = None,
+    any_channel: bool = True,
 ) -> Conversation:
     """The conversation a new message from `contact` on `channel` belongs to, locked:
 
     1. the one its e-mail thread points to (In-Reply-To / References), if it is theirs;
     2. their open case with people on any channel: a customer who moves from web chat to
-       WhatsApp while waiting keeps their place and their brief;
+       WhatsApp while waiting keeps their place and their brief (`any_channel` False: on
+       this channel only, for a web visitor who proved nothing themselves);
     3. their latest conversation on this channel (the bot reopens it); else a new one.
 
-    The contact's row is locked first (the lock order: contact, then conversation), so
-    two first messages at once cannot both start a conversation.
+    The caller holds the contact's row lock (`lock_live`; the lock order: contact, then
+    conversation), so two first messages at once cannot both start a conversation.
     """
-    await uow.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
     if thread:
         query = (
             select(Conversation)
@@ -237,7 +268,9 @@ async def conversation_for(
         found = (await uow.session.execute(query)).scalar_one_or_none()
         if found is not None:
             return found
-    found = await case_with_people(uow, contact, for_update=True)
+    found = await case_with_people(
+        uow, contact, for_update=True, channel=None if any_channel else channel
+    )
     if found is not None:
         return found
     conversation = await current_conversation(

@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, text
+from sqlalchemy.orm import aliased
 
 from relaydesk.channels.base import (
     DELIVERY_ORDER,
@@ -60,6 +61,14 @@ def backoff_s(attempts: int, retry_after_s: float | None) -> float:
     """2, 4, 8 ... seconds (capped at 5 minutes) with ±20% jitter, or longer if asked."""
     base = min(2.0 * 2 ** (attempts - 1), 300.0) * random.uniform(0.8, 1.2)
     return max(base, retry_after_s or 0.0)
+
+
+class Unrecorded(Exception):
+    """The provider answered but the outcome could not be written."""
+
+    def __init__(self, sent: bool) -> None:
+        super().__init__("send outcome not recorded")
+        self.sent = sent
 
 
 class Limits:
@@ -107,7 +116,8 @@ class OutboxSender:
                     leading = False
                 if leading:
                     try:
-                        await self.deliver_due()
+                        if await self.deliver_due():
+                            continue  # more may be due behind what was just sent
                         await self.followups.run_once()
                     except Exception:
                         log.exception("outbox round failed; trying again")
@@ -144,6 +154,12 @@ class OutboxSender:
         budget), never left to lapse into an endless re-send."""
         try:
             return await self._send(item)
+        except Unrecorded as unrecorded:
+            # Sent, but the database refused the record three times (it is away): the row
+            # stays `sending` and its lease sends it again, the one way a customer may
+            # get a message twice. Logged loudly.
+            log.error("outbox row %s was sent but could not be recorded", item.id)
+            return unrecorded.sent
         except Exception as error:
             log.exception("sending outbox row %s failed", item.id)
             failure = SendResult(
@@ -155,19 +171,31 @@ class OutboxSender:
 
     async def _claim(self) -> list[OutboxItem]:
         async with self.c.uow() as uow:
+            # Not a row behind an earlier one to the same customer that is not due yet
+            # (backing off after a failure, or still in flight): one customer's messages
+            # leave in the order written. Filtered in SQL, before the LIMIT, so customers
+            # waiting on a retry never crowd everyone else out of a round.
+            earlier = aliased(OutboxItem)
+            blocked = exists().where(
+                earlier.channel == OutboxItem.channel,
+                earlier.recipient == OutboxItem.recipient,
+                earlier.id < OutboxItem.id,
+                earlier.status.in_(("pending", "sending")),
+                earlier.next_attempt_at > uow.now,
+            )
             query = (
                 select(OutboxItem)
                 .where(
                     OutboxItem.status.in_(("pending", "sending")),
                     OutboxItem.next_attempt_at <= uow.now,
+                    ~blocked,
                 )
                 .order_by(OutboxItem.id)
                 .limit(BATCH)
             )
             if uow.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            due = list((await uow.session.execute(query)).scalars())
-            items = await _first_in_line(uow, due)
+                query = query.with_for_update(skip_locked=True, of=OutboxItem)
+            items = list((await uow.session.execute(query)).scalars())
             for item in items:
                 item.status = "sending"
                 item.attempts += 1
@@ -223,7 +251,14 @@ class OutboxSender:
             automated=item.payload.get("automated", False),
             skip=int(item.payload.get("parts_sent", 0)),
         )
-        await self._record(item, result, outbound, parts_sent=parts_sent)
+        for attempt in range(3):  # the provider has it: recording must not send it again
+            try:
+                await self._record(item, result, outbound, parts_sent=parts_sent)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise Unrecorded(result.ok) from None
+                await asyncio.sleep(0.2 * (attempt + 1))
         return result.ok
 
     async def _mail_id(self, outbound: OutboundMessage, item: OutboxItem) -> OutboundMessage:
@@ -299,7 +334,9 @@ class OutboxSender:
                 if message.external_id is None and result.external_id:
                     message.external_id = storable_id(result.external_id)
                 _advance(message, "sent", uow.now, None)
-                await _early_statuses(uow, row.channel, message)
+                if message.external_id:
+                    await _one_at_a_time(uow, row.channel, message.external_id)
+                    await _early_statuses(uow, row.channel, message)
             elif result.retryable and row.attempts < MAX_ATTEMPTS:
                 row.status, row.last_error = "pending", result.error
                 delay = backoff_s(row.attempts, result.retry_after_s)
@@ -322,32 +359,16 @@ class OutboxSender:
             await uow.commit()
 
 
-async def _first_in_line(uow: UnitOfWork, due: list[OutboxItem]) -> list[OutboxItem]:
-    """The due rows that no earlier unsent row to the same customer waits before (one
-    backing off after a failure, or still in flight): order is kept across rounds too."""
-    if not due:
-        return []
-    query = (
-        select(OutboxItem.id, OutboxItem.channel, OutboxItem.recipient)
-        .where(
-            OutboxItem.status.in_(("pending", "sending")),
-            OutboxItem.recipient.in_({item.recipient for item in due}),
+async def _one_at_a_time(uow: UnitOfWork, channel: str, external_id: str) -> None:
+    """Recording a send's id and applying a status for that id take turns (PostgreSQL: a
+    transaction-level advisory lock on the id), so a status that beats the send's answer
+    is either found by the record or finds the recorded message; never neither. SQLite's
+    one writer makes them take turns anyway."""
+    if uow.dialect == "postgresql":
+        key = f"{channel}:{external_id}"
+        await uow.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key}
         )
-        .order_by(OutboxItem.id)
-    )
-    unsent: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for row_id, channel, recipient in (await uow.session.execute(query)).all():
-        unsent[(channel, recipient)].append(row_id)
-    due_ids = {item.id for item in due}
-    return [
-        item
-        for item in due
-        if all(
-            earlier in due_ids
-            for earlier in unsent[(item.channel, item.recipient)]
-            if earlier < item.id
-        )
-    ]
 
 
 async def _early_statuses(uow: UnitOfWork, channel: str, message: Message) -> None:
@@ -472,6 +493,7 @@ async def apply_status(c: Container, channel: str, status: DeliveryStatus) -> in
     )
     async with c.uow() as uow:
         if status.external_id is not None:
+            await _one_at_a_time(uow, channel, status.external_id)
             query = select(Message).where(
                 Message.channel == channel, Message.external_id == status.external_id
             )

@@ -559,15 +559,29 @@ async def reply(
 
 
 async def send_template(
-    c: Container, agent: AgentView, conversation_id: str, name: str, params: list[str]
+    c: Container,
+    agent: AgentView,
+    conversation_id: str,
+    name: str,
+    params: list[str],
+    *,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Outside WhatsApp's 24 hours only an approved template may go: the agent picks one
     (with its parameters) and the customer's answer opens the window again."""
     async with c.uow() as uow:
         conversation = await _own(uow, agent, conversation_id)
-        spec = next((t for t in _templates(c, conversation.channel) if t.name == name), None)
+        spec = next(
+            (
+                t
+                for t in _templates(c, conversation.channel)
+                if t.name == name and lang in (None, t.lang)
+            ),
+            None,
+        )
         if spec is None:
-            raise InvalidInput(f"no template {name!r} for {conversation.channel}", field="name")
+            which = f"{name!r} in {lang!r}" if lang else repr(name)
+            raise InvalidInput(f"no template {which} for {conversation.channel}", field="name")
         if len(params) != spec.params:
             raise InvalidInput(
                 f"template {name!r} takes {spec.params} parameters, not {len(params)}",

@@ -9,7 +9,6 @@ exactly what it moved.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import re
@@ -59,7 +58,11 @@ CODE_MASK = "*" * CODE_DIGITS
 # visitor's); a provider's word ("provider") is stronger and is kept.
 LINK_PROOFS = ("code", "agent")
 
-_CODE_ATTEMPT = re.compile(r"\s*(?:\d\s*){6}")
+# Six digits, however typed: "123456", "123 456", "code: 123-456.", "kode 123456!"
+_CODE_ATTEMPT = re.compile(
+    r"\W*(?:(?:my\s+)?(?:code|kode|otp)\b\W*(?:is\W*|adalah\W*)?)?(?:\d[\s.-]*){5}\d\W*",
+    re.IGNORECASE,
+)
 _EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 
@@ -402,7 +405,7 @@ async def answer_challenge(
     target = None
     if challenge.target_contact_id is not None:
         target = await _live(uow, await uow.session.get(Contact, challenge.target_contact_id))
-    if target is None or not _code_matches(challenge.code_hash, re.sub(r"\s", "", text)):
+    if target is None or not _code_matches(challenge.code_hash, re.sub(r"\D", "", text)):
         if challenge.attempts >= MAX_TRIES:
             challenge.used_at = uow.now
             await _tell(uow, conversation, "identity_code_too_many")
@@ -472,32 +475,18 @@ async def merge(
 
 
 async def _may_merge(uow: UnitOfWork, agent: desk.AgentView, first: int, second: int) -> None:
-    """A merge shows each contact's history with the other's, so an agent merges two
-    contacts they may read, or their customer with a contact the customer named (a
-    suggested match of a conversation they can see), never two strangers."""
-    visible: dict[int, int] = {}  # as asked -> the live contact it is now
+    """A merge shows each contact's history with the other's and sends one's replies to the
+    other's channels, so an agent merges only two contacts they may both read (the same
+    person waiting on two channels, say). A contact the customer merely named (a suggested
+    match) is linked by the customer's proof instead: send them a code."""
     for contact_id in (first, second):
-        with contextlib.suppress(Forbidden):
-            visible[contact_id] = (await _visible_contact(uow, agent, contact_id)).id
-    if len(visible) == 2:
-        return
-    if not visible:
-        raise Forbidden("you can read neither contact: merge only your own customers")
-    ((known, live),) = visible.items()
-    other = second if known == first else first
-    other_live = await _live_id(uow, other)
-    conversations = (
-        await uow.session.execute(select(Conversation).where(Conversation.contact_id == live))
-    ).scalars()
-    for conversation in conversations:
-        with contextlib.suppress(Forbidden):
-            await desk.check_visible(uow, agent, conversation)
-            if any(s["contact_id"] == other_live for s in await suggestions(uow, conversation)):
-                return
-    raise Forbidden(
-        f"contact {other} is not yours to read, nor a match your customer named (typed their "
-        "phone or address): ask its team, or send the customer a code"
-    )
+        try:
+            await _visible_contact(uow, agent, contact_id)
+        except Forbidden:
+            raise Forbidden(
+                f"contact {contact_id} is not yours to read: if it is your customer's, send "
+                "them a code to prove it (a typed number proves nothing)"
+            ) from None
 
 
 async def unmerge(c: Container, agent: desk.AgentView, merge_id: int) -> dict[str, Any]:

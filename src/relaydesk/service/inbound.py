@@ -112,12 +112,16 @@ def from_channel(channel: str, message: CustomerMessage, max_chars: int) -> Inbo
         address=fit(message.sender.address, 320),
         attachments=tuple(_storable(a) for a in message.attachments),
         meta=meta,
-        thread=tuple(
-            dict.fromkeys(
-                [*reversed(message.references), *([message.reply_to] if message.reply_to else [])]
-            )
-        ),
+        thread=_thread(message),
     )
+
+
+def _thread(message: CustomerMessage) -> tuple[str, ...]:
+    """The ids an e-mail answers, newest first, as they were stored (storable_id), the
+    last 50 of a References header that may hold thousands."""
+    ids = [*reversed(message.references), *([message.reply_to] if message.reply_to else [])]
+    stored = (storable_id(i) for i in ids[-50:] if i)
+    return tuple(dict.fromkeys(i for i in stored if i))
 
 
 def _storable(attachment: Attachment) -> Attachment:
@@ -148,8 +152,10 @@ async def receive_from_visitor(c: Container, token: str, inbound: Inbound) -> Ac
 
     async def once() -> Accepted:
         async with c.uow() as uow:
-            contact = await contacts.visitor_from_token(uow, token)
-            accepted = await _store(uow, c, contact, inbound, text)
+            contact, visitor = await contacts.visitor_and_identity(uow, token)
+            # Only a visitor who proved another channel theirs joins a case there.
+            proven = visitor.verified_by == "code"
+            accepted = await _store(uow, c, contact, inbound, text, any_channel=proven)
             await uow.commit()
         return accepted
 
@@ -202,10 +208,22 @@ async def _receive_once(c: Container, who: Identity, inbound: Inbound, text: str
 
 
 async def _store(
-    uow: UnitOfWork, c: Container, contact: Contact, inbound: Inbound, text: str
+    uow: UnitOfWork,
+    c: Container,
+    contact: Contact,
+    inbound: Inbound,
+    text: str,
+    *,
+    any_channel: bool = True,
 ) -> Accepted:
+    contact = await contacts.lock_live(uow, contact)
     conversation = await contacts.conversation_for(
-        uow, contact, inbound.channel, thread=inbound.thread, lang=contact.lang
+        uow,
+        contact,
+        inbound.channel,
+        thread=inbound.thread,
+        lang=contact.lang,
+        any_channel=any_channel,
     )
     if inbound.client_id is not None:
         duplicate = await message_by_client_id(uow, conversation.id, inbound.client_id)

@@ -19,14 +19,17 @@ async def start(
         contact = None
         if token:
             try:
-                contact = await contacts.visitor_from_token(uow, token)
+                contact, visitor = await contacts.visitor_and_identity(uow, token)
             except Unauthorized:
                 contact = None
         if contact is None:
             contact, token = await contacts.new_visitor(uow, name, lang)
+            _, visitor = await contacts.visitor_and_identity(uow, token)
         elif name and not contact.name:
             contact.name = name
-        conversation = await contacts.visitor_conversation(uow, contact, create=True, lang=lang)
+        conversation = await contacts.visitor_conversation(
+            uow, contact, visitor, create=True, lang=lang
+        )
         assert conversation is not None and token is not None
         messages = await messages_after(uow, conversation, 0)
         state = {
@@ -40,8 +43,8 @@ async def start(
 
 async def history(c: Container, token: str, after_seq: int) -> dict[str, Any]:
     async with c.reader() as uow:
-        contact = await contacts.visitor_from_token(uow, token)
-        conversation = await contacts.visitor_conversation(uow, contact, create=False)
+        contact, visitor = await contacts.visitor_and_identity(uow, token)
+        conversation = await contacts.visitor_conversation(uow, contact, visitor, create=False)
         if conversation is None:
             return {"conversation": None, "messages": []}
         messages = await messages_after(uow, conversation, after_seq)
@@ -53,8 +56,8 @@ async def history(c: Container, token: str, after_seq: int) -> dict[str, Any]:
 
 async def conversation_of(c: Container, token: str) -> str:
     async with c.uow() as uow:
-        contact = await contacts.visitor_from_token(uow, token)
-        conversation = await contacts.visitor_conversation(uow, contact, create=True)
+        contact, visitor = await contacts.visitor_and_identity(uow, token)
+        conversation = await contacts.visitor_conversation(uow, contact, visitor, create=True)
         assert conversation is not None
         await uow.commit()
         return conversation.id
@@ -62,9 +65,9 @@ async def conversation_of(c: Container, token: str) -> str:
 
 async def leave(c: Container, token: str) -> None:
     async with c.uow() as uow:
-        contact = await contacts.visitor_from_token(uow, token)
+        contact, visitor = await contacts.visitor_and_identity(uow, token)
         conversation = await contacts.visitor_conversation(
-            uow, contact, create=False, for_update=True
+            uow, contact, visitor, create=False, for_update=True
         )
         if conversation is None or not Status(conversation.status).is_waiting:
             return

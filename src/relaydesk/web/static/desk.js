@@ -1584,8 +1584,10 @@
     templateError("");
   };
 
+  // One name may be approved in several languages: a template is its name and language.
+  const templateKey = (t) => `${t.name}|${t.lang || ""}`;
   const currentTemplate = () =>
-    windowTemplates.find((t) => t.name === $("template-name").value) || windowTemplates[0] || null;
+    windowTemplates.find((t) => templateKey(t) === $("template-name").value) || windowTemplates[0] || null;
   const templateInputs = () => [...$("template-params").querySelectorAll("input")];
 
   /** The template's text, each {{n}} showing the value typed for it (or itself while empty). */
@@ -1658,9 +1660,9 @@
       const select = $("template-name");
       const before = select.value;
       select.replaceChildren(
-        ...windowTemplates.map((t) => el("option", { value: t.name, text: t.lang ? `${t.name} (${t.lang})` : t.name })),
+        ...windowTemplates.map((t) => el("option", { value: templateKey(t), text: t.lang ? `${t.name} (${t.lang})` : t.name })),
       );
-      select.value = windowTemplates.some((t) => t.name === before) ? before : windowTemplates[0].name;
+      select.value = windowTemplates.some((t) => templateKey(t) === before) ? before : templateKey(windowTemplates[0]);
       $("template-params").replaceChildren();
       renderTemplateParams();
     }
@@ -1710,6 +1712,7 @@
     try {
       const message = await api("POST", `/api/agent/conversations/${encodeURIComponent(id)}/template`, {
         name: template.name,
+        lang: template.lang,
         params,
       });
       clearNudge(id);

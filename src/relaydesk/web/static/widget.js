@@ -913,6 +913,13 @@
     window.clearInterval(transport.pingTimer);
     window.clearTimeout(transport.pongTimer);
     for (const item of state.pending.values()) if (item.state === "sending") item.inflight = false;
+    if (code === 4409) {
+      // The chat moved to another conversation (the customer linked another channel):
+      // read it afresh, then listen to it.
+      transport.attempts = 0;
+      window.setTimeout(startSession, 0);
+      return;
+    }
     if (code === 4401) {
       // The server no longer knows this visitor token: start (or resume) a session anew.
       transport.authFailures += 1;
