@@ -20,10 +20,8 @@ async def tg(c, chat, ext, text="hello"):
     return await inbound.receive_from_channel(c, "telegram", msg, bot_turn=False)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite: one writer
 async def test_a_message_during_a_merge_lands_on_the_live_contact(container):
-    async with container.reader() as uow:
-        if uow.dialect != "postgresql":
-            pytest.skip("SQLite has one writer")
     s_conv = (await tg(container, "7", "7:1")).conversation_id
     await tg(container, "8", "8:1")
     async with container.reader() as uow:
