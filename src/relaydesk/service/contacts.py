@@ -77,23 +77,24 @@ async def get_or_create(
     return contact
 
 
-async def new_visitor(uow: UnitOfWork, name: str | None, lang: str | None) -> tuple[Contact, str]:
+async def new_visitor(
+    uow: UnitOfWork, name: str | None, lang: str | None
+) -> tuple[Contact, ContactIdentity, str]:
     """A web chat visitor: the token is the only proof they are who they were."""
     visitor_id = uuid.uuid4().hex
     secret = secrets.token_urlsafe(24)
     contact = Contact(name=name, tier="standard", lang=lang, attributes={}, created_at=uow.now)
     uow.session.add(contact)
     await uow.session.flush()
-    uow.session.add(
-        ContactIdentity(
-            contact_id=contact.id,
-            kind=WEB_VISITOR,
-            value=visitor_id,
-            secret_hash=_hash(secret),
-            created_at=uow.now,
-        )
+    identity = ContactIdentity(
+        contact_id=contact.id,
+        kind=WEB_VISITOR,
+        value=visitor_id,
+        secret_hash=_hash(secret),
+        created_at=uow.now,
     )
-    return contact, f"{visitor_id}.{secret}"
+    uow.session.add(identity)
+    return contact, identity, f"{visitor_id}.{secret}"
 
 
 _VISITOR_TOKEN = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{16,64}")

@@ -234,8 +234,9 @@ class OutboxSender:
             assert message is not None
             conversation = await uow.session.get(Conversation, message.conversation_id)
             assert conversation is not None
-            last = await last_customer_message_at(uow, conversation, channel=item.channel)
-            window = adapter.window(last, uow.now, by_agent=item.payload["by_agent"])
+            window = await reply_window(
+                uow, adapter, conversation, by_agent=item.payload["by_agent"], channel=item.channel
+            )
             thread = await _mail_thread(uow, conversation) if item.channel == Channel.EMAIL else {}
         template = item.payload.get("template")
         if not window.allowed and template is None:
@@ -444,9 +445,16 @@ async def last_customer_message_at(
 
 
 async def reply_window(
-    uow: UnitOfWork, adapter: Adapter, conversation: Conversation, *, by_agent: bool
+    uow: UnitOfWork,
+    adapter: Adapter,
+    conversation: Conversation,
+    *,
+    by_agent: bool,
+    channel: str | None = None,
 ) -> Window:
-    last = await last_customer_message_at(uow, conversation)
+    """Whether `adapter` carries a free-form reply now (on `channel`, default the
+    conversation's current one)."""
+    last = await last_customer_message_at(uow, conversation, channel=channel)
     return adapter.window(last, uow.now, by_agent=by_agent)
 
 

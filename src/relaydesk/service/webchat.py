@@ -23,8 +23,7 @@ async def start(
             except Unauthorized:
                 contact = None
         if contact is None:
-            contact, token = await contacts.new_visitor(uow, name, lang)
-            _, visitor = await contacts.visitor_and_identity(uow, token)
+            contact, visitor, token = await contacts.new_visitor(uow, name, lang)
         elif name and not contact.name:
             contact.name = name
         conversation = await contacts.visitor_conversation(
